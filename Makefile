@@ -1,0 +1,61 @@
+# satveto — the two commands a newcomer needs are `make run` and `make test`.
+# Each installs what it needs: Debian packages (when missing), a .venv/ at the repository
+# root holding the frontend and the engine binary, and the engine's test build.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+# Debian packages the engine builds against (see README, "Dependencies").
+APT_PACKAGES := g++ cmake make pkg-config liberfa-dev libmsgpack-cxx-dev catch2
+ASAN_BUILD := build/engine-asan
+JOBS ?= 2
+
+.PHONY: build run test system-packages venv engine-tests python-tests lint bench clean
+
+build: system-packages venv
+	$(VPY) -m pip install --quiet --disable-pip-version-check ".[test]"
+	@test -x $(VENV)/bin/satveto-engine && test -x $(VENV)/bin/satveto
+
+# Installs only what is missing; uses sudo when not root.
+system-packages:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+venv:
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	@$(VPY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+
+# The service on localhost with a self-signed certificate and the demo catalog, one sample
+# visit and DIASource request printed, then serving until Ctrl-C.
+run: build
+	$(VENV)/bin/satveto demo
+
+test: build lint engine-tests python-tests
+
+lint:
+	$(VENV)/bin/ruff check frontend tests benchmarks protocol
+	$(VENV)/bin/ruff format --check frontend tests benchmarks protocol
+
+# Catch2 unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
+engine-tests: build
+	cmake -S engine -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DSATVETO_SANITIZE=ON \
+	  -DSATVETO_BUILD_TESTS=ON > /dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+	SATVETO_SGP4_DATA_DIR="$$($(VPY) -c 'import os, sgp4; print(os.path.dirname(sgp4.__file__))')" \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j $(JOBS)
+
+python-tests: build
+	$(VENV)/bin/pytest
+
+bench: build
+	$(VPY) benchmarks/run_all.py
+
+clean:
+	rm -rf build $(VENV)

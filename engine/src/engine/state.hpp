@@ -1,0 +1,46 @@
+// What the engine holds between requests: its identity, and the catalog.
+//
+// The catalog is an immutable object behind an atomic shared_ptr.  A request takes one
+// snapshot at its start and works on it to the end; load_catalog builds a complete new
+// catalog aside and swaps the pointer, so no request ever sees a mix of two catalogs and
+// requests in flight finish on the one they started with.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace satveto::engine {
+
+struct Catalog {
+    std::string generation;        // opaque id chosen by the frontend
+    std::size_t objects = 0;
+    double loaded_at_unix = 0.0;   // wall-clock time of the swap
+    double fetched_at_unix = 0.0;  // when the frontend obtained it from its source
+    double oldest_epoch_mjd = 0.0; // UTC MJD of the oldest element set
+};
+
+class EngineState {
+public:
+    explicit EngineState(unsigned threads);
+
+    const std::string& instance_id() const { return instance_id_; }
+    double uptime_s() const;
+    unsigned threads() const { return threads_; }
+
+    std::shared_ptr<const Catalog> catalog() const { return catalog_.load(); }
+    void swap_catalog(std::shared_ptr<const Catalog> next) { catalog_.store(std::move(next)); }
+
+private:
+    std::string instance_id_;  // random per process start: tells the frontend we restarted
+    std::chrono::steady_clock::time_point started_;
+    unsigned threads_;
+    std::atomic<std::shared_ptr<const Catalog>> catalog_;
+};
+
+// 128 random bits as 32 hex digits, from the kernel's CSPRNG.
+std::string random_instance_id();
+
+}  // namespace satveto::engine

@@ -1,0 +1,54 @@
+// Typed, named access to the params map of a request.
+//
+// Every accessor that fails throws RpcError(invalid_params) with a message that starts with
+// the offending field's name, e.g. "visit_id: expected a non-negative integer".  Nested maps
+// are read with `sub()`, which prefixes the parent's name ("visit.boresight_ra: ...").
+#pragma once
+
+#include <msgpack.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace satveto::rpc {
+
+class Params {
+public:
+    // `map` must outlive the Params; `path` is the name prefix used in error messages.
+    explicit Params(const msgpack::object& map, std::string path = "");
+
+    const msgpack::object* find(std::string_view key) const;
+    bool has(std::string_view key) const;
+
+    std::uint64_t require_uint(std::string_view key) const;
+    std::int64_t require_int(std::string_view key) const;
+    double require_double(std::string_view key) const;   // integers accepted; must be finite
+    std::string require_string(std::string_view key) const;
+    const msgpack::object& require_array(std::string_view key) const;
+    Params sub(std::string_view key) const;               // a nested map
+
+    std::optional<double> optional_double(std::string_view key) const;  // absent or nil: none
+
+    // Refuses keys other than `allowed`, naming the first stranger.
+    void reject_unknown(std::initializer_list<std::string_view> allowed) const;
+
+    // Field name for messages: "key" or "parent.key".
+    std::string name(std::string_view key) const;
+    [[noreturn]] void fail(std::string_view key, std::string_view what) const;
+
+private:
+    const msgpack::object& require(std::string_view key) const;
+
+    const msgpack::object& map_;
+    std::string path_;
+};
+
+// Conversions of a single msgpack value, naming `field` when they fail.
+std::uint64_t as_uint(const msgpack::object& value, const std::string& field);
+std::int64_t as_int(const msgpack::object& value, const std::string& field);
+double as_double(const msgpack::object& value, const std::string& field);
+
+}  // namespace satveto::rpc

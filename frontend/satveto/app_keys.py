@@ -1,0 +1,13 @@
+"""Typed keys of the objects the aiohttp application carries (its dependency graph)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from satveto.config import Config
+from satveto.engine_client import EngineClient
+from satveto.services.readiness import ReadinessService
+
+CONFIG = web.AppKey("config", Config)
+ENGINE = web.AppKey("engine", EngineClient)
+READINESS = web.AppKey("readiness", ReadinessService)

@@ -1,0 +1,73 @@
+"""The `satveto` command: `serve` runs the frontend, `demo` is the README's `make run`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from satveto import __version__
+from satveto.app import create_app
+from satveto.config import ConfigError, load_config
+from satveto.hardening import forbid_memory_dumps
+from satveto.logs import configure_logging
+from satveto.tls import server_ssl_context
+
+log = logging.getLogger("satveto")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="satveto", description="Satellite veto service frontend")
+    parser.add_argument("--version", action="version", version=f"satveto {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the HTTPS frontend")
+    serve.add_argument("--config", type=Path, required=True, help="TOML configuration file")
+    demo = commands.add_parser("demo", help="engine + frontend on localhost with a demo catalog")
+    demo.add_argument("--port", type=int, default=8443)
+    demo.add_argument("--no-serve", action="store_true", help="exit after the sample requests")
+    args = parser.parse_args(argv)
+
+    configure_logging()
+    forbid_memory_dumps()
+    if args.command == "serve":
+        return serve_command(args.config)
+    from satveto.demo import run_demo
+
+    return asyncio.run(run_demo(port=args.port, keep_serving=not args.no_serve))
+
+
+def serve_command(config_path: Path) -> int:
+    try:
+        config = load_config(config_path)
+        if config.server.tls_cert is None or config.server.tls_key is None:
+            raise ConfigError("server.tls_cert: required by `satveto serve` (and server.tls_key)")
+        ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
+    except (ConfigError, OSError) as error:
+        print(f"satveto: configuration error: {error}", file=sys.stderr)
+        return 2
+    log.info(
+        "starting",
+        extra={
+            "version": __version__,
+            "host": config.server.host,
+            "port": config.server.port,
+            "engine_socket": str(config.engine.socket),
+        },
+    )
+    web.run_app(
+        create_app(config),
+        host=config.server.host,
+        port=config.server.port,
+        ssl_context=ssl_context,
+        access_log=None,
+        print=None,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

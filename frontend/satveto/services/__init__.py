@@ -1,0 +1,1 @@
+"""Services: the frontend's logic, free of HTTP (handlers call them)."""

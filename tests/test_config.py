@@ -1,0 +1,110 @@
+"""Configuration: defaults for every key, and every bad key or value refused by name."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from satveto.config import Config, ConfigError, config_from_mapping, load_config
+
+
+def test_empty_file_gives_documented_defaults(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("")
+    config = load_config(path)
+    assert config == Config()
+    assert config.server.allow_networks == ["127.0.0.0/8", "::1/128"]
+    assert config.catalog.max_age_s == 172800
+    assert config.limits.max_sources == 100_000
+    assert config.limits.max_exposure_s == 300
+    assert (config.site.latitude_deg, config.site.longitude_deg, config.site.height_m) == (
+        -30.244639,
+        -70.749417,
+        2663.0,
+    )
+
+
+def test_values_are_read_and_typed(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[server]\nport = 443\nallow_networks = ["10.1.0.0/16", "2001:db8::/32"]\n'
+        "[engine]\ntimeout_s = 2\n[matching]\nrequire_sunlit = true\n"
+        '[catalog]\nsource = "file"\nfile = "/etc/satveto/omm.json"\n'
+    )
+    config = load_config(path)
+    assert config.server.port == 443
+    assert config.engine.timeout_s == 2.0
+    assert isinstance(config.engine.timeout_s, float)
+    assert config.matching.require_sunlit is True
+    assert config.catalog.file == Path("/etc/satveto/omm.json")
+
+
+@pytest.mark.parametrize(
+    ("document", "named"),
+    [
+        ({"server": {"prot": 443}}, "server.prot: unknown key"),
+        ({"sever": {}}, "sever: unknown section"),
+        ({"server": 5}, "server: expected a table"),
+        ({"server": {"port": "443"}}, "server.port: expected an integer"),
+        ({"server": {"port": 70000}}, "server.port: must be between"),
+        ({"server": {"port": True}}, "server.port: expected an integer"),
+        ({"server": {"allow_networks": ["10.0.0.0/33"]}}, "server.allow_networks:"),
+        ({"server": {"allow_networks": "127.0.0.1/32"}}, "server.allow_networks: expected a list"),
+        ({"server": {"tls_cert": "/x.pem"}}, "server.tls_cert: tls_cert and tls_key"),
+        ({"engine": {"timeout_s": 0}}, "engine.timeout_s: must be between"),
+        ({"engine": {"timeout_s": float("nan")}}, "engine.timeout_s: expected a finite number"),
+        ({"catalog": {"source": "ftp"}}, "catalog.source: expected one of"),
+        ({"catalog": {"source": "file"}}, "catalog.file: required"),
+        (
+            {"spacetrack": {"base_url": "http://example.org"}},
+            "spacetrack.base_url: must be an https",
+        ),
+        ({"site": {"latitude_deg": 91}}, "site.latitude_deg: must be between"),
+        ({"matching": {"min_arcsec": -1}}, "matching.min_arcsec: must be between"),
+        (
+            {"matching": {"require_sunlit": "yes"}},
+            "matching.require_sunlit: expected true or false",
+        ),
+        ({"limits": {"max_sources": 0}}, "limits.max_sources: must be between"),
+    ],
+)
+def test_bad_settings_are_refused_naming_the_key(document: dict, named: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        config_from_mapping(document)
+    assert str(error.value).startswith(named)
+
+
+def test_invalid_toml_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[server\nport = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(path)
+
+
+def test_serve_refuses_a_bad_key_at_start(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[limits]\nmax_source = 5\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "satveto.cli", "serve", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "limits.max_source: unknown key" in result.stderr
+
+
+def test_serve_requires_tls(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("")
+    result = subprocess.run(
+        [sys.executable, "-m", "satveto.cli", "serve", "--config", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "server.tls_cert" in result.stderr
