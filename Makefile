@@ -39,9 +39,10 @@ run: build
 
 test: build lint engine-tests python-tests
 
+PY_SOURCES := $(wildcard frontend tests benchmarks protocol)
 lint:
-	$(VENV)/bin/ruff check frontend tests benchmarks protocol
-	$(VENV)/bin/ruff format --check frontend tests benchmarks protocol
+	$(VENV)/bin/ruff check $(PY_SOURCES)
+	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 
 # Catch2 unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 engine-tests: build
