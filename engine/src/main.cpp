@@ -71,9 +71,11 @@ int run(const engine::Options& options) {
     if (allowed.empty()) allowed.insert(::geteuid());
 
     engine::EngineState state(threads);
+    engine::EngineServices services(state, options.visit_cache_size);
     rpc::ConnectionCounters connections;
     rpc::Dispatcher dispatcher;
-    engine::register_methods(dispatcher, state, connections);
+    engine::register_methods(dispatcher, services, connections);
+    services.keeper.start();
 
     rpc::ServerLimits limits;
     limits.max_message_bytes = options.max_message_bytes;

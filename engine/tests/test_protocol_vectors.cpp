@@ -44,9 +44,10 @@ TEST_CASE("every golden vector decodes and re-encodes to identical bytes") {
 
 TEST_CASE("the engine answers the engine_exact vectors with exactly the golden bytes") {
     satveto::engine::EngineState state(1);
+    satveto::engine::EngineServices services(state, 8);
     satveto::rpc::ConnectionCounters connections;
     satveto::rpc::Dispatcher dispatcher;
-    satveto::engine::register_methods(dispatcher, state, connections);
+    satveto::engine::register_methods(dispatcher, services, connections);
 
     std::ifstream names(vectors_dir / "engine_exact.txt");
     std::string name;
@@ -66,9 +67,10 @@ TEST_CASE("the engine answers the engine_exact vectors with exactly the golden b
 
 TEST_CASE("ping reports the documented fields and no catalog before one is loaded") {
     satveto::engine::EngineState state(1);
+    satveto::engine::EngineServices services(state, 8);
     satveto::rpc::ConnectionCounters connections;
     satveto::rpc::Dispatcher dispatcher;
-    satveto::engine::register_methods(dispatcher, state, connections);
+    satveto::engine::register_methods(dispatcher, services, connections);
     const std::string request = read_bytes(vectors_dir / "ping.request.msgpack");
     const msgpack::sbuffer reply =
         dispatcher.handle(std::span(reinterpret_cast<const std::uint8_t*>(request.data()), request.size()));

@@ -9,11 +9,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from satveto.app_keys import CONFIG, ENGINE, READINESS
+from satveto.app_keys import CATALOG, CONFIG, ENGINE, METRICS, READINESS
 from satveto.config import Config
 from satveto.engine_client import EngineClient
 from satveto.errors import ApiError, error_response
 from satveto.handlers import ops
+from satveto.metrics import Metrics
+from satveto.services.catalog import CatalogService
 from satveto.services.readiness import ReadinessService
 
 log = logging.getLogger("satveto.http")
@@ -65,6 +67,8 @@ def create_app(config: Config, engine: EngineClient | None = None) -> web.Applic
     app[CONFIG] = config
     app[ENGINE] = engine
     app[READINESS] = ReadinessService(engine, config.catalog.max_age_s)
+    app[METRICS] = Metrics()
+    app[CATALOG] = CatalogService(engine, config.catalog.min_fraction)
     ops.add_routes(app)
 
     async def close_engine(app: web.Application) -> None:

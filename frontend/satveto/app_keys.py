@@ -6,8 +6,12 @@ from aiohttp import web
 
 from satveto.config import Config
 from satveto.engine_client import EngineClient
+from satveto.metrics import Metrics
+from satveto.services.catalog import CatalogService
 from satveto.services.readiness import ReadinessService
 
 CONFIG = web.AppKey("config", Config)
 ENGINE = web.AppKey("engine", EngineClient)
 READINESS = web.AppKey("readiness", ReadinessService)
+METRICS = web.AppKey("metrics", Metrics)
+CATALOG = web.AppKey("catalog", CatalogService)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import shutil
 import ssl
@@ -21,8 +22,12 @@ import aiohttp
 from aiohttp import web
 
 from satveto.app import create_app
+from satveto.catalog.demo import build_demo_catalog
+from satveto.catalog.omm import validate_catalog
 from satveto.config import Config, EngineConfig, ServerConfig
+from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
+from satveto.services.catalog import CatalogService
 from satveto.tls import server_ssl_context, write_self_signed_certificate
 
 MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
@@ -59,6 +64,21 @@ async def _show(session: aiohttp.ClientSession, method: str, url: str, body: Any
     print(f"\n{method} {url} -> {response.status}\n{shown}", flush=True)
 
 
+async def load_demo_catalog(socket_path: Path) -> None:
+    """Builds the synthetic catalog in memory and installs it in the engine."""
+    now = time.time()
+    records = build_demo_catalog(dt.datetime.fromtimestamp(now, dt.UTC))
+    validated = validate_catalog(records, now=dt.datetime.fromtimestamp(now, dt.UTC))
+    client = EngineClient(socket_path, timeout_s=60.0, connections=1)
+    try:
+        report = await CatalogService(client, min_fraction=0.0).install(
+            validated.records, now, source="demo"
+        )
+    finally:
+        await client.close()
+    print(f"demo catalog: {report.accepted} synthetic objects in the engine ({report.generation})")
+
+
 async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="satveto-demo-"))
     engine = EngineProcess(workdir / "engine.sock")
@@ -67,6 +87,7 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
         cert_file, key_file = write_self_signed_certificate(workdir)
         engine.start()
         await engine.wait_ready()
+        await load_demo_catalog(engine.socket_path)
         config = Config(
             server=ServerConfig(port=port, tls_cert=cert_file, tls_key=key_file),
             engine=EngineConfig(socket=workdir / "engine.sock"),

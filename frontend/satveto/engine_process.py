@@ -6,6 +6,7 @@ In production systemd starts the engine as its own unit; the frontend only conne
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import signal
 import subprocess
@@ -16,7 +17,10 @@ from satveto.engine_client import EngineClient, EngineError
 
 
 def engine_binary() -> Path:
-    """The satveto-engine installed beside this Python (``.venv/bin``), else on PATH."""
+    """$SATVETO_ENGINE_BINARY, else the satveto-engine beside this Python, else on PATH."""
+    override = os.environ.get("SATVETO_ENGINE_BINARY")
+    if override:
+        return Path(override)
     beside = Path(sys.executable).parent / "satveto-engine"
     if beside.exists():
         return beside

@@ -1,5 +1,6 @@
 #include "engine/methods.hpp"
 
+#include "engine/catalog_methods.hpp"
 #include "rpc/errors.hpp"
 
 namespace satveto::engine {
@@ -40,11 +41,37 @@ void ping(const EngineState& state, const Params& params, ResultPacker& out) {
     pack_catalog_summary(out, catalog.get());
 }
 
-void stats(const EngineState& state, const rpc::Dispatcher& dispatcher,
+void pack_visit_stats(const EngineServices& services, ResultPacker& out) {
+    const auto kept = services.keeper.current();
+    out.pack_map(7);
+    out.pack("cached");
+    out.pack(static_cast<std::uint64_t>(services.visits.size()));
+    out.pack("evictions");
+    out.pack(services.visits.evictions());
+    out.pack("registered");
+    out.pack(services.visit_counters.registered.load());
+    out.pack("with_kept_ephemeris");
+    out.pack(services.visit_counters.with_kept_ephemeris.load());
+    out.pack("sources_checked");
+    out.pack(services.visit_counters.sources_checked.load());
+    out.pack("sources_vetoed");
+    out.pack(services.visit_counters.sources_vetoed.load());
+    out.pack("ephemeris");
+    out.pack_map(2);
+    out.pack("builds");
+    out.pack(services.keeper.builds());
+    out.pack("last_build_ms");
+    out.pack(kept ? kept->build_ms : 0.0);
+}
+
+void stats(const EngineServices& services, const rpc::Dispatcher& dispatcher,
            const rpc::ConnectionCounters& connections, const Params& params, ResultPacker& out) {
     params.reject_unknown({});
+    const EngineState& state = services.state;
     const std::shared_ptr<const Catalog> catalog = state.catalog();
-    out.pack_map(6);
+    out.pack_map(7);
+    out.pack("visits");
+    pack_visit_stats(services, out);
     out.pack("instance_id");
     out.pack(state.instance_id());
     out.pack("uptime_s");
@@ -73,11 +100,29 @@ void stats(const EngineState& state, const rpc::Dispatcher& dispatcher,
 
 }  // namespace
 
-void register_methods(rpc::Dispatcher& dispatcher, EngineState& state,
+void register_methods(rpc::Dispatcher& dispatcher, EngineServices& services,
                       const rpc::ConnectionCounters& connections) {
+    EngineState& state = services.state;
     dispatcher.add("ping", [&state](const Params& p, ResultPacker& out) { ping(state, p, out); });
-    dispatcher.add("stats", [&state, &dispatcher, &connections](const Params& p, ResultPacker& out) {
-        stats(state, dispatcher, connections, p, out);
+    dispatcher.add("load_catalog", [&services](const Params& p, ResultPacker& out) {
+        load_catalog(services.state, p, out);
+        services.keeper.catalog_changed();
+    });
+    dispatcher.add("propagate", [](const Params& p, ResultPacker& out) { propagate(p, out); });
+    dispatcher.add("observe", [&state](const Params& p, ResultPacker& out) { observe(state, p, out); });
+    dispatcher.add("configure", [&state](const Params& p, ResultPacker& out) { configure(state, p, out); });
+    auto visit_method = [&services](void (*method)(VisitContext&, const Params&, ResultPacker&)) {
+        return [&services, method](const Params& p, ResultPacker& out) {
+            VisitContext context{services.state, services.visits, services.keeper, services.visit_counters};
+            method(context, p, out);
+        };
+    };
+    dispatcher.add("register_visit", visit_method(register_visit));
+    dispatcher.add("filter_sources", visit_method(filter_sources));
+    dispatcher.add("drop_visit", visit_method(drop_visit));
+    dispatcher.add("visit_tracks", visit_method(visit_tracks));
+    dispatcher.add("stats", [&services, &dispatcher, &connections](const Params& p, ResultPacker& out) {
+        stats(services, dispatcher, connections, p, out);
     });
 }
 

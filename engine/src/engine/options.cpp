@@ -25,6 +25,7 @@ std::string usage_text() {
            "  --allowed-uid UID          uid allowed to connect; repeatable (default: own uid)\n"
            "  --max-message-bytes N      largest request accepted (default 268435456)\n"
            "  --max-connections N        simultaneous connections (default 64)\n"
+           "  --visit-cache-size N       precomputed visits kept, least recently used dropped (default 512)\n"
            "  --require-mlock            exit if memory cannot be locked\n"
            "  --version                  print the version and exit\n"
            "  --help                     print this text and exit\n";
@@ -76,6 +77,11 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
         } else if (flag == "--max-connections") {
             if (!value(text) || !parse_number(text, options.max_connections, std::size_t{1}, std::size_t{4096})) {
                 if (error.empty()) error = "--max-connections: expected an integer from 1 to 4096, got '" + text + "'";
+                return std::nullopt;
+            }
+        } else if (flag == "--visit-cache-size") {
+            if (!value(text) || !parse_number(text, options.visit_cache_size, std::size_t{1}, std::size_t{100000})) {
+                if (error.empty()) error = "--visit-cache-size: expected an integer from 1 to 100000, got '" + text + "'";
                 return std::nullopt;
             }
         } else {

@@ -17,6 +17,7 @@ struct Options {
     std::set<uid_t> allowed_uids;             // empty: only the engine's own uid
     std::size_t max_message_bytes = 256u * 1024u * 1024u;
     std::size_t max_connections = 64;
+    std::size_t visit_cache_size = 512;       // precomputed visits kept (LRU)
     bool require_mlock = false;
     bool show_help = false;
     bool show_version = false;

@@ -6,11 +6,16 @@
 // requests in flight finish on the one they started with.
 #pragma once
 
+#include "frames/frames.hpp"
+#include "matching/tolerance.hpp"
+#include "sgp4/sgp4.hpp"
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace satveto::engine {
 
@@ -20,6 +25,15 @@ struct Catalog {
     double loaded_at_unix = 0.0;   // wall-clock time of the swap
     double fetched_at_unix = 0.0;  // when the frontend obtained it from its source
     double oldest_epoch_mjd = 0.0; // UTC MJD of the oldest element set
+    std::vector<std::int64_t> norad_ids;        // parallel to satellites
+    std::vector<sgp4::Satellite> satellites;    // initialised SGP4/SDP4 state
+    sgp4::SatelliteBatch batch;                 // the same objects, laid out for batch propagation
+};
+
+// Set by the frontend with `configure`; the documented defaults until then.
+struct MatchingSettings {
+    matching::ToleranceModel tolerance;
+    frames::Site site = frames::rubin_site();
 };
 
 class EngineState {
@@ -33,11 +47,15 @@ public:
     std::shared_ptr<const Catalog> catalog() const { return catalog_.load(); }
     void swap_catalog(std::shared_ptr<const Catalog> next) { catalog_.store(std::move(next)); }
 
+    std::shared_ptr<const MatchingSettings> matching() const { return matching_.load(); }
+    void set_matching(std::shared_ptr<const MatchingSettings> next) { matching_.store(std::move(next)); }
+
 private:
     std::string instance_id_;  // random per process start: tells the frontend we restarted
     std::chrono::steady_clock::time_point started_;
     unsigned threads_;
     std::atomic<std::shared_ptr<const Catalog>> catalog_;
+    std::atomic<std::shared_ptr<const MatchingSettings>> matching_{std::make_shared<const MatchingSettings>()};
 };
 
 // 128 random bits as 32 hex digits, from the kernel's CSPRNG.

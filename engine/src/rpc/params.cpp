@@ -89,6 +89,14 @@ void Params::reject_unknown(std::initializer_list<std::string_view> allowed) con
     }
 }
 
+std::string indexed_name(std::string_view name, std::size_t index) {
+    std::string out(name);
+    out += '[';
+    out += std::to_string(index);
+    out += ']';
+    return out;
+}
+
 std::uint64_t as_uint(const msgpack::object& value, const std::string& field) {
     if (value.type != msgpack::type::POSITIVE_INTEGER) fail_field(field, "expected a non-negative integer");
     return value.via.u64;

@@ -46,6 +46,10 @@ private:
     std::string path_;
 };
 
+// "name[index]", the name of an array element in messages.  (Built by appending: GCC 12
+// reports a false -Wrestrict at -O3 for "literal" + std::string concatenations.)
+std::string indexed_name(std::string_view name, std::size_t index);
+
 // Conversions of a single msgpack value, naming `field` when they fail.
 std::uint64_t as_uint(const msgpack::object& value, const std::string& field);
 std::int64_t as_int(const msgpack::object& value, const std::string& field);

@@ -1,0 +1,140 @@
+#include "engine/catalog_methods.hpp"
+
+#include "engine/catalog_build.hpp"
+#include "engine/log.hpp"
+#include "engine/omm_params.hpp"
+#include "frames/frames.hpp"
+#include "rpc/errors.hpp"
+
+#include <cmath>
+#include <optional>
+
+namespace satveto::engine {
+namespace {
+
+constexpr std::size_t max_generation_chars = 128;
+constexpr std::uint32_t max_propagate_instants = 1'000'000;
+
+void pack_vector_or_nil(rpc::ResultPacker& out, const std::array<double, 3>& xyz, bool valid) {
+    if (!valid) {
+        out.pack_nil();
+        return;
+    }
+    out.pack_array(3);
+    for (double c : xyz) out.pack_double(c);
+}
+
+}  // namespace
+
+void load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out) {
+    params.reject_unknown({"generation", "fetched_at_unix", "objects"});
+    std::string generation = params.require_string("generation");
+    if (generation.empty() || generation.size() > max_generation_chars)
+        params.fail("generation", "must have 1 to 128 characters");
+    const double fetched_at_unix = params.require_double("fetched_at_unix");
+    if (fetched_at_unix < 0) params.fail("fetched_at_unix", "must not be negative");
+    const msgpack::object& objects = params.require_array("objects");
+
+    CatalogBuild build = build_catalog(objects, generation, fetched_at_unix, state.threads());
+    if (!build.catalog) {
+        throw rpc::RpcError(rpc::code::invalid_params,
+                            "objects: no valid object among " + std::to_string(objects.via.array.size) +
+                                "; the current catalog is kept");
+    }
+    const std::size_t accepted = build.catalog->objects;
+    state.swap_catalog(std::move(build.catalog));
+    log_info("catalog loaded", {{"generation", generation},
+                                {"accepted", std::to_string(accepted)},
+                                {"rejected", std::to_string(build.rejected.size())}});
+
+    out.pack_map(2);
+    out.pack("accepted");
+    out.pack(static_cast<std::uint64_t>(accepted));
+    out.pack("rejected");
+    out.pack_array(static_cast<std::uint32_t>(build.rejected.size()));
+    for (const Rejection& r : build.rejected) {
+        out.pack_map(2);
+        out.pack("norad_cat_id");
+        if (r.norad_cat_id) out.pack(*r.norad_cat_id);
+        else out.pack_nil();
+        out.pack("reason");
+        out.pack(r.reason);
+    }
+}
+
+namespace {
+
+// The states of {"elements", "mjd"} params, with the instants read back for the caller.
+std::vector<sgp4::StateVector> states_for(const rpc::Params& params, std::vector<double>& mjds) {
+    params.reject_unknown({"elements", "mjd"});
+    const sgp4::OmmElements omm = read_omm(params.sub("elements"));
+    const sgp4::Expected<sgp4::Satellite> satellite = sgp4::init_satellite(omm);
+    if (!satellite)
+        throw rpc::RpcError(rpc::code::invalid_params,
+                            "elements: " + std::string(sgp4::describe(satellite.error().code)));
+    const msgpack::object& instants = params.require_array("mjd");
+    const std::uint32_t n = instants.via.array.size;
+    if (n > max_propagate_instants) params.fail("mjd", "at most 1000000 instants per call");
+    mjds.resize(n);
+    std::vector<double> minutes(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        mjds[i] = rpc::as_double(instants.via.array.ptr[i], rpc::indexed_name("mjd", i));
+        minutes[i] = sgp4::minutes_since_epoch(*satellite, mjds[i]);
+    }
+    std::vector<sgp4::StateVector> states(n);
+    sgp4::propagate_times(*satellite, minutes, states);
+    return states;
+}
+
+}  // namespace
+
+void propagate(const rpc::Params& params, rpc::ResultPacker& out) {
+    std::vector<double> mjds;
+    const std::vector<sgp4::StateVector> states = states_for(params, mjds);
+    const auto n = static_cast<std::uint32_t>(states.size());
+
+    out.pack_map(3);
+    out.pack("r_km");
+    out.pack_array(n);
+    for (const auto& s : states) pack_vector_or_nil(out, s.r_km, s.error == sgp4::ErrorCode::ok);
+    out.pack("v_km_s");
+    out.pack_array(n);
+    for (const auto& s : states) pack_vector_or_nil(out, s.v_km_s, s.error == sgp4::ErrorCode::ok);
+    out.pack("errors");
+    out.pack_array(n);
+    for (const auto& s : states) out.pack(static_cast<int>(s.error));
+}
+
+void observe(const EngineState& state, const rpc::Params& params, rpc::ResultPacker& out) {
+    std::vector<double> mjds;
+    const std::vector<sgp4::StateVector> states = states_for(params, mjds);
+    const auto n = static_cast<std::uint32_t>(states.size());
+    const frames::Site site = state.matching()->site;
+    std::vector<double> ra(n), dec(n), range(n);
+    std::optional<frames::FrameSnapshot> frame;
+    for (std::uint32_t i = 0; i < n; ++i) {
+        if (states[i].error != sgp4::ErrorCode::ok) continue;
+        // One snapshot serves instants within an hour of it (see frames.hpp).
+        if (!frame || std::fabs(mjds[i] - frame->reference_mjd_utc()) > 1.0 / 24.0) frame.emplace(mjds[i], site);
+        const frames::Vec3 d = frame->topocentric_gcrs({states[i].r_km[0], states[i].r_km[1], states[i].r_km[2]}, mjds[i]);
+        frames::ra_dec_of(d, ra[i], dec[i]);
+        range[i] = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+    }
+    auto pack_column = [&](const char* key, const std::vector<double>& values, double scale) {
+        out.pack(key);
+        out.pack_array(n);
+        for (std::uint32_t i = 0; i < n; ++i) {
+            if (states[i].error == sgp4::ErrorCode::ok) out.pack_double(values[i] * scale);
+            else out.pack_nil();
+        }
+    };
+    out.pack_map(4);
+    pack_column("ra_deg", ra, 180.0 / M_PI);
+    pack_column("dec_deg", dec, 180.0 / M_PI);
+    pack_column("range_km", range, 1.0);
+    out.pack("errors");
+    out.pack_array(n);
+    for (const auto& s : states) out.pack(static_cast<int>(s.error));
+}
+
+}  // namespace satveto::engine

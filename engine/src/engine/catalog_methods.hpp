@@ -1,0 +1,19 @@
+// RPC methods that work with orbital elements: load_catalog and propagate.
+#pragma once
+
+#include "engine/state.hpp"
+#include "rpc/dispatcher.hpp"
+
+namespace satveto::engine {
+
+// Validates and initialises a whole catalog aside, then swaps it in atomically.
+void load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);
+
+// TEME states of one element set at the given instants (diagnostics; never a catalog lookup).
+void propagate(const rpc::Params& params, rpc::ResultPacker& out);
+
+// Topocentric geometric RA/Dec (GCRS axes) and range from the configured site, through the
+// same frame chain as the matching (diagnostics and tests; never a catalog lookup).
+void observe(const EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);
+
+}  // namespace satveto::engine

@@ -1,0 +1,240 @@
+#include "engine/visit_methods.hpp"
+
+#include "geometry/camera.hpp"
+#include "geometry/tan_wcs.hpp"
+#include "matching/precompute.hpp"
+#include "matching/veto.hpp"
+#include "rpc/errors.hpp"
+
+#include <cmath>
+#include <unordered_set>
+
+namespace satveto::engine {
+namespace {
+
+using rpc::Params;
+using rpc::ResultPacker;
+using rpc::RpcError;
+
+constexpr double max_exposure_s = 3600.0;     // engine sanity bound; the frontend's limit is stricter
+constexpr std::uint32_t max_sources = 10'000'000;
+
+matching::VisitParams read_visit(const Params& p) {
+    p.reject_unknown({"visit_id", "exposure_start_mjd", "exposure_end_mjd", "boresight_ra", "boresight_dec",
+                      "rotation_deg"});
+    matching::VisitParams v;
+    v.visit_id = p.require_uint("visit_id");
+    v.exposure_start_mjd = p.require_double("exposure_start_mjd");
+    v.exposure_end_mjd = p.require_double("exposure_end_mjd");
+    v.boresight_ra_deg = p.require_double("boresight_ra");
+    v.boresight_dec_deg = p.require_double("boresight_dec");
+    v.rotation_deg = p.optional_double("rotation_deg");
+    if (v.exposure_start_mjd < 15020.0 || v.exposure_start_mjd > 88069.0)  // years 1900-2099
+        p.fail("exposure_start_mjd", "must be a UTC MJD between 1900 and 2099");
+    if (!(v.exposure_end_mjd > v.exposure_start_mjd)) p.fail("exposure_end_mjd", "must be after exposure_start_mjd");
+    if ((v.exposure_end_mjd - v.exposure_start_mjd) * 86400.0 > max_exposure_s)
+        p.fail("exposure_end_mjd", "exposure longer than 3600 s");
+    if (v.boresight_ra_deg < 0.0 || v.boresight_ra_deg >= 360.0) p.fail("boresight_ra", "must be in [0, 360)");
+    if (v.boresight_dec_deg < -90.0 || v.boresight_dec_deg > 90.0) p.fail("boresight_dec", "must be in [-90, 90]");
+    return v;
+}
+
+std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& context, const matching::VisitParams& v) {
+    const std::shared_ptr<const Catalog> catalog = context.state.catalog();
+    if (catalog == nullptr) throw RpcError(rpc::code::no_catalog, "no catalog is loaded");
+    const std::shared_ptr<const MatchingSettings> settings = context.state.matching();
+    const std::shared_ptr<const KeptEphemeris> kept = context.keeper.current();
+    const matching::CoarseEphemeris* ephemeris = kept && kept->catalog == catalog ? &kept->ephemeris : nullptr;
+    auto tracks = std::make_shared<const matching::VisitTracks>(matching::precompute_visit(
+        *catalog, v, settings->tolerance, settings->site, ephemeris, context.state.threads()));
+    context.counters.registered += 1;
+    if (tracks->used_cached_ephemeris) context.counters.with_kept_ephemeris += 1;
+    return context.cache.insert(std::move(tracks));
+}
+
+[[noreturn]] void conflict(std::uint64_t visit_id) {
+    throw RpcError(rpc::code::visit_conflict,
+                   "visit_id: visit " + std::to_string(visit_id) + " is registered with different parameters");
+}
+
+// The visit in force for `v`: the cached one if its parameters match, else a new one.
+std::shared_ptr<const matching::VisitTracks> obtain_visit(VisitContext& context, const matching::VisitParams& v) {
+    std::shared_ptr<const matching::VisitTracks> visit = context.cache.find(v.visit_id);
+    if (visit == nullptr) visit = compute_and_store(context, v);
+    if (!(visit->params == v)) conflict(v.visit_id);
+    return visit;
+}
+
+geometry::BBox read_bbox(const msgpack::object& o, const std::string& field, const geometry::Detector& detector) {
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 4)
+        throw RpcError(rpc::code::invalid_params, field + ": expected [x_min, y_min, x_max, y_max]");
+    std::int64_t c[4];
+    for (std::size_t k = 0; k < 4; ++k) c[k] = rpc::as_int(o.via.array.ptr[k], rpc::indexed_name(field, k));
+    if (c[0] < 0 || c[1] < 0 || c[0] > c[2] || c[1] > c[3])
+        throw RpcError(rpc::code::invalid_params, field + ": need 0 <= x_min <= x_max and 0 <= y_min <= y_max");
+    if (c[2] >= detector.n_pix_x || c[3] >= detector.n_pix_y)
+        throw RpcError(rpc::code::invalid_params, field + ": outside the detector's " +
+                                                      std::to_string(detector.n_pix_x) + " x " +
+                                                      std::to_string(detector.n_pix_y) + " pixels");
+    return {c[0], c[1], c[2], c[3]};
+}
+
+geometry::TanWcs read_wcs(const Params& w) {
+    w.reject_unknown({"crval", "crpix", "cd"});
+    auto pair = [&](std::string_view key) {
+        const msgpack::object& a = w.require_array(key);
+        if (a.via.array.size != 2) w.fail(key, "expected two numbers");
+        return std::array<double, 2>{rpc::as_double(a.via.array.ptr[0], rpc::indexed_name(w.name(key), 0)),
+                                     rpc::as_double(a.via.array.ptr[1], rpc::indexed_name(w.name(key), 1))};
+    };
+    const auto crval = pair("crval");
+    const auto crpix = pair("crpix");
+    const msgpack::object& cd = w.require_array("cd");
+    if (cd.via.array.size != 2) w.fail("cd", "expected [[a, b], [c, d]]");
+    double m[2][2];
+    for (std::size_t i = 0; i < 2; ++i) {
+        const msgpack::object& row = cd.via.array.ptr[i];
+        const std::string row_name = rpc::indexed_name(w.name("cd"), i);
+        if (row.type != msgpack::type::ARRAY || row.via.array.size != 2)
+            throw RpcError(rpc::code::invalid_params, row_name + ": expected two numbers");
+        for (std::size_t j = 0; j < 2; ++j) m[i][j] = rpc::as_double(row.via.array.ptr[j], rpc::indexed_name(row_name, j));
+    }
+    if (crval[0] < 0.0 || crval[0] >= 360.0) w.fail("crval", "RA must be in [0, 360)");
+    if (crval[1] < -90.0 || crval[1] > 90.0) w.fail("crval", "Dec must be in [-90, 90]");
+    const double det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
+    const double pixel_scale_deg = std::sqrt(std::fabs(det));
+    if (!(pixel_scale_deg > 1e-7 && pixel_scale_deg < 0.01)) w.fail("cd", "not an invertible matrix of sensible pixel scale");
+    return geometry::tan_wcs_from_degrees(crval[0], crval[1], {crpix[0], crpix[1]}, m);
+}
+
+}  // namespace
+
+void configure(EngineState& state, const Params& params, ResultPacker& out) {
+    params.reject_unknown({"tolerance", "site"});
+    auto settings = std::make_shared<MatchingSettings>(*state.matching());
+    if (params.has("tolerance")) {
+        const Params t = params.sub("tolerance");
+        t.reject_unknown({"min_arcsec", "a_km", "b_km_per_day", "c_km", "d_km_per_day", "margin_arcsec"});
+        matching::ToleranceModel& m = settings->tolerance;
+        auto read = [&](std::string_view key, double& into) {
+            if (!t.has(key)) return;
+            into = t.require_double(key);
+            if (into < 0.0 || into > 1e6) t.fail(key, "must be between 0 and 1e6");
+        };
+        read("min_arcsec", m.min_arcsec);
+        read("a_km", m.a_km);
+        read("b_km_per_day", m.b_km_per_day);
+        read("c_km", m.c_km);
+        read("d_km_per_day", m.d_km_per_day);
+        read("margin_arcsec", m.margin_arcsec);
+    }
+    if (params.has("site")) {
+        const Params s = params.sub("site");
+        s.reject_unknown({"latitude_deg", "longitude_deg", "height_m"});
+        const double lat = s.require_double("latitude_deg"), lon = s.require_double("longitude_deg");
+        const double height = s.require_double("height_m");
+        if (lat < -90.0 || lat > 90.0) s.fail("latitude_deg", "must be in [-90, 90]");
+        if (lon < -180.0 || lon > 360.0) s.fail("longitude_deg", "must be in [-180, 360]");
+        if (height < -500.0 || height > 10000.0) s.fail("height_m", "must be in [-500, 10000]");
+        settings->site = {lat * M_PI / 180.0, lon * M_PI / 180.0, height};
+    }
+    state.set_matching(std::move(settings));
+    out.pack_map(0);
+}
+
+void register_visit(VisitContext& context, const Params& params, ResultPacker& out) {
+    const matching::VisitParams v = read_visit(params);
+    const auto visit = obtain_visit(context, v);
+    out.pack_map(2);
+    out.pack("visit_id");
+    out.pack(v.visit_id);
+    out.pack("elapsed_ms");
+    out.pack(visit->elapsed_ms);
+}
+
+void filter_sources(VisitContext& context, const Params& params, ResultPacker& out) {
+    params.reject_unknown({"visit_id", "detector_id", "ids", "bboxes", "visit", "wcs"});
+    const std::uint64_t visit_id = params.require_uint("visit_id");
+    const std::uint64_t detector_id = params.require_uint("detector_id");
+    const geometry::Detector* detector = detector_id <= 1000 ? geometry::find_detector(static_cast<int>(detector_id)) : nullptr;
+    if (detector == nullptr) params.fail("detector_id", "unknown detector " + std::to_string(detector_id));
+
+    const msgpack::object& ids = params.require_array("ids");
+    const msgpack::object& boxes_in = params.require_array("bboxes");
+    const std::uint32_t n = ids.via.array.size;
+    if (n > max_sources) params.fail("ids", "more than 10000000 sources");
+    if (boxes_in.via.array.size != n)
+        params.fail("bboxes", "expected one box per id (" + std::to_string(n) + " ids, " +
+                                  std::to_string(boxes_in.via.array.size) + " boxes)");
+    std::vector<std::int64_t> source_ids(n);
+    std::vector<geometry::BBox> boxes(n);
+    std::unordered_set<std::int64_t> seen;
+    seen.reserve(n);
+    for (std::uint32_t i = 0; i < n; ++i) {
+        source_ids[i] = rpc::as_int(ids.via.array.ptr[i], rpc::indexed_name("ids", i));
+        if (!seen.insert(source_ids[i]).second) params.fail(rpc::indexed_name("ids", i), "duplicate id");
+        boxes[i] = read_bbox(boxes_in.via.array.ptr[i], rpc::indexed_name("bboxes", i), *detector);
+    }
+    std::optional<geometry::TanWcs> wcs;
+    if (params.has("wcs")) wcs = read_wcs(params.sub("wcs"));
+
+    std::shared_ptr<const matching::VisitTracks> visit;
+    if (params.has("visit")) {
+        const matching::VisitParams embedded = read_visit(params.sub("visit"));
+        if (embedded.visit_id != visit_id) params.fail("visit", "visit.visit_id differs from visit_id");
+        visit = obtain_visit(context, embedded);
+    } else {
+        visit = context.cache.find(visit_id);
+        if (visit == nullptr)
+            throw RpcError(rpc::code::unknown_visit, "visit_id: visit " + std::to_string(visit_id) + " is not registered");
+    }
+
+    const std::vector<char> vetoed = matching::veto_boxes(*visit, *detector, boxes, wcs ? &*wcs : nullptr);
+    std::uint32_t allowed = 0;
+    for (char v : vetoed) allowed += v ? 0 : 1;
+    context.counters.sources_checked += n;
+    context.counters.sources_vetoed += n - allowed;
+    out.pack_map(1);
+    out.pack("allowed");
+    out.pack_array(allowed);
+    for (std::uint32_t i = 0; i < n; ++i)
+        if (!vetoed[i]) out.pack(source_ids[i]);
+}
+
+void drop_visit(VisitContext& context, const Params& params, ResultPacker& out) {
+    params.reject_unknown({"visit_id"});
+    context.cache.erase(params.require_uint("visit_id"));
+    out.pack_map(0);
+}
+
+void visit_tracks(VisitContext& context, const Params& params, ResultPacker& out) {
+    params.reject_unknown({"visit_id"});
+    const std::uint64_t visit_id = params.require_uint("visit_id");
+    const auto visit = context.cache.find(visit_id);
+    if (visit == nullptr)
+        throw RpcError(rpc::code::unknown_visit, "visit_id: visit " + std::to_string(visit_id) + " is not registered");
+    out.pack_map(6);
+    out.pack("candidates");
+    out.pack(visit->candidate_ids);
+    out.pack("segments");  // [a_xi, a_eta, b_xi, b_eta, reach, candidate] in tangent-plane radians
+    out.pack_array(static_cast<std::uint32_t>(visit->segments.size()));
+    for (const auto& s : visit->segments) {
+        out.pack_array(6);
+        out.pack_double(s.a.x);
+        out.pack_double(s.a.y);
+        out.pack_double(s.b.x);
+        out.pack_double(s.b.y);
+        out.pack_double(s.reach);
+        out.pack(s.candidate);
+    }
+    out.pack("elapsed_ms");
+    out.pack_double(visit->elapsed_ms);
+    out.pack("used_cached_ephemeris");
+    out.pack(visit->used_cached_ephemeris);
+    out.pack("unpropagated_objects");
+    out.pack(static_cast<std::uint64_t>(visit->unpropagated_objects));
+    out.pack("veto_everything");
+    out.pack(visit->veto_everything);
+}
+
+}  // namespace satveto::engine

@@ -1,0 +1,308 @@
+#include "matching/precompute.hpp"
+
+#include "engine/parallel.hpp"
+#include "geometry/camera.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+
+namespace satveto::matching {
+namespace {
+
+using frames::Vec3;
+
+constexpr double mu_km3_s2 = 398600.8;                 // WGS-72, as the propagator
+constexpr double track_chord_tolerance_rad = 0.5 * arcsec;  // how far a dense track may leave its chords
+constexpr double min_track_step_s = 0.02;
+constexpr double max_projectable_angle_rad = 80.0 * M_PI / 180.0;
+
+Vec3 sub(const Vec3& a, const Vec3& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
+double dot(const Vec3& a, const Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
+Vec3 cross(const Vec3& a, const Vec3& b) {
+    return {a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]};
+}
+double length(const Vec3& a) { return std::sqrt(dot(a, a)); }
+Vec3 scaled(const Vec3& a, double s) { return {a[0] * s, a[1] * s, a[2] * s}; }
+Vec3 multiply(const frames::Mat3& m, const Vec3& v) {
+    return {m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+            m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]};
+}
+Vec3 multiply_transposed(const frames::Mat3& m, const Vec3& v) {
+    return {m[0][0] * v[0] + m[1][0] * v[1] + m[2][0] * v[2], m[0][1] * v[0] + m[1][1] * v[1] + m[2][1] * v[2],
+            m[0][2] * v[0] + m[1][2] * v[1] + m[2][2] * v[2]};
+}
+bool finite(const Vec3& a) { return std::isfinite(a[0]) && std::isfinite(a[1]) && std::isfinite(a[2]); }
+double angle_between(const Vec3& u, const Vec3& v) { return std::atan2(length(cross(u, v)), dot(u, v)); }
+
+// Smallest distance from the origin (the site) to the 3-d segment [p0, p1].
+double origin_segment_distance(const Vec3& p0, const Vec3& p1) {
+    const Vec3 d = sub(p1, p0);
+    const double d2 = dot(d, d);
+    const double t = d2 > 0.0 ? std::clamp(-dot(p0, d) / d2, 0.0, 1.0) : 0.0;
+    return length({p0[0] + t * d[0], p0[1] + t * d[1], p0[2] + t * d[2]});
+}
+
+// Angle between unit vector b and the nearest direction of the segment [p0, p1] as seen from
+// the origin.  The directions of a straight segment form a great-circle arc, so this is the
+// angular distance from b to that arc.
+double angle_to_chord(const Vec3& b, const Vec3& p0, const Vec3& p1) {
+    const Vec3 u0 = scaled(p0, 1.0 / length(p0));
+    const Vec3 u1 = scaled(p1, 1.0 / length(p1));
+    const Vec3 n = cross(u0, u1);
+    const double n_length = length(n);
+    const double to_ends = std::min(angle_between(b, u0), angle_between(b, u1));
+    if (n_length < 1e-15) return to_ends;
+    const Vec3 normal = scaled(n, 1.0 / n_length);
+    const double off_plane = dot(b, normal);
+    const Vec3 in_plane = sub(b, scaled(normal, off_plane));
+    // The foot of b on the great circle lies within the arc iff it is between u0 and u1.
+    const bool within = dot(cross(u0, in_plane), normal) >= 0.0 && dot(cross(in_plane, u1), normal) >= 0.0;
+    if (!within) return to_ends;
+    return std::asin(std::min(1.0, std::fabs(off_plane)));
+}
+
+// A lower bound of the object's speed over its orbit: speed at apocentre of the mean
+// ellipse, with a 10% allowance for the model's perturbations.
+double slowest_speed_km_s(const sgp4::Satellite& satellite) {
+    const double n_rad_s = satellite.elements.mean_motion / 60.0;
+    const double a_km = std::cbrt(mu_km3_s2 / (n_rad_s * n_rad_s));
+    const double e = std::clamp(satellite.elements.eccentricity, 0.0, 0.999);
+    return 0.9 * std::sqrt(mu_km3_s2 / a_km * (1.0 - e) / (1.0 + e));
+}
+
+// Unit vectors east and north at a direction, spanning its tangent plane.
+struct TangentBasis {
+    Vec3 center, east, north;
+};
+
+TangentBasis tangent_basis(double ra_rad, double dec_rad) {
+    return {frames::unit_vector(ra_rad, dec_rad), {-std::sin(ra_rad), std::cos(ra_rad), 0.0},
+            {-std::sin(dec_rad) * std::cos(ra_rad), -std::sin(dec_rad) * std::sin(ra_rad), std::cos(dec_rad)}};
+}
+
+// What the candidate search learned about one object.
+struct Window {
+    bool candidate = false;
+    bool unpropagated = false;
+    double begin_mjd = 0.0, end_mjd = 0.0;  // padded track window
+    double age_days = 0.0;
+    double min_range_km = INFINITY;  // lower bound of the range where it may approach the field
+};
+
+struct VisitGeometry {
+    const engine::Catalog& catalog;
+    const VisitParams& params;
+    const ToleranceModel& tolerance;
+    const frames::FrameSnapshot& frame;
+    TangentBasis basis;   // GCRS axes
+    Vec3 boresight_teme;
+    double field_radius_rad;
+    double mid_mjd;
+};
+
+// The padded time window of every object: the exposure, widened by its along-track uncertainty.
+void set_window(const VisitGeometry& g, std::size_t i, Window& w) {
+    const sgp4::Satellite& satellite = g.catalog.satellites[i];
+    w.age_days = g.mid_mjd - satellite.elements.epoch.mjd();
+    const double pad_days = g.tolerance.time_pad_s(w.age_days, slowest_speed_km_s(satellite)) / 86400.0;
+    w.begin_mjd = g.params.exposure_start_mjd - pad_days;
+    w.end_mjd = g.params.exposure_end_mjd + pad_days;
+}
+
+void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::vector<Vec3>& site_teme,
+                   std::size_t i, Window& w) {
+    const double step_days = e.step_s() / 86400.0;
+    const auto k_begin = static_cast<std::size_t>(std::max(0.0, std::floor((w.begin_mjd - e.start_mjd()) / step_days)));
+    const auto k_end = std::min(e.steps() - 1,
+                                static_cast<std::size_t>(std::ceil((w.end_mjd - e.start_mjd()) / step_days)));
+    const double deviation_km = chord_deviation_bound_km(e.step_s());
+    for (std::size_t k = k_begin; k < k_end; ++k) {
+        const Vec3& r0 = e.position(i, k);
+        const Vec3& r1 = e.position(i, k + 1);
+        if (!finite(r0) || !finite(r1)) {
+            w.unpropagated = true;
+            continue;
+        }
+        const Vec3 p0 = sub(r0, site_teme[k]);
+        const Vec3 p1 = sub(r1, site_teme[k + 1]);
+        const double range_lo = std::max(1.0, origin_segment_distance(p0, p1) - deviation_km);
+        const double inflation = std::asin(std::min(1.0, deviation_km / range_lo));
+        const double reach = g.field_radius_rad + g.tolerance.corridor_rad(w.age_days, range_lo) +
+                             g.tolerance.margin_rad() + inflation;
+        if (angle_to_chord(g.boresight_teme, p0, p1) <= reach) {
+            w.candidate = true;
+            w.min_range_km = std::min(w.min_range_km, range_lo);
+        }
+    }
+}
+
+// Dense track of one candidate as tangent-plane segments (reach still in true angle).
+void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w, std::uint32_t candidate_index,
+                     std::vector<TrackSegment>& out, bool& veto_everything) {
+    const sgp4::Satellite& satellite = g.catalog.satellites[object];
+    const double wanted_step_s =
+        std::sqrt(8.0 * w.min_range_km * track_chord_tolerance_rad / max_relative_acceleration_km_s2);
+    const double span_s = (w.end_mjd - w.begin_mjd) * 86400.0;
+    const double step_goal = std::clamp(wanted_step_s, min_track_step_s, coarse_step_s);
+    const auto n = static_cast<std::size_t>(std::ceil(span_s / step_goal)) + 1;
+    const double step_s = span_s / static_cast<double>(n - 1);
+    const double deviation_km = chord_deviation_bound_km(step_s);
+
+    std::vector<double> mjd(n), minutes(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        mjd[j] = w.begin_mjd + static_cast<double>(j) * step_s / 86400.0;
+        minutes[j] = sgp4::minutes_since_epoch(satellite, mjd[j]);
+    }
+    std::vector<sgp4::StateVector> states(n);
+    sgp4::propagate_times(satellite, minutes, states);
+
+    struct Vertex {
+        bool usable = false;     // propagated
+        bool projectable = false;
+        Vec3 topo_gcrs{};
+        Point plane{};
+    };
+    std::vector<Vertex> v(n);
+    for (std::size_t j = 0; j < n; ++j) {
+        if (states[j].error != sgp4::ErrorCode::ok) continue;
+        const Vec3 r{states[j].r_km[0], states[j].r_km[1], states[j].r_km[2]};
+        v[j].usable = true;
+        v[j].topo_gcrs = multiply(g.frame.teme_to_gcrs(), sub(r, g.frame.site_teme(mjd[j])));
+        const double range = length(v[j].topo_gcrs);
+        const double cos_angle = dot(v[j].topo_gcrs, g.basis.center) / range;
+        if (cos_angle < std::cos(max_projectable_angle_rad)) continue;
+        v[j].projectable = true;
+        v[j].plane = {dot(v[j].topo_gcrs, g.basis.east) / (range * cos_angle),
+                      dot(v[j].topo_gcrs, g.basis.north) / (range * cos_angle)};
+    }
+    for (std::size_t j = 0; j + 1 < n; ++j) {
+        if (!v[j].usable || !v[j + 1].usable) continue;
+        const double range_lo = std::max(1.0, origin_segment_distance(v[j].topo_gcrs, v[j + 1].topo_gcrs) - deviation_km);
+        const double reach = g.tolerance.corridor_rad(w.age_days, range_lo) +
+                             std::asin(std::min(1.0, deviation_km / range_lo)) + g.tolerance.margin_rad();
+        const double angle = angle_to_chord(g.basis.center, v[j].topo_gcrs, v[j + 1].topo_gcrs);
+        if (angle > g.field_radius_rad + reach) continue;  // cannot touch the field
+        if (!v[j].projectable || !v[j + 1].projectable) {
+            // Only a corridor tens of degrees wide gets here: it covers the whole field.
+            veto_everything = true;
+            continue;
+        }
+        TrackSegment s;
+        s.a = v[j].plane;
+        s.b = v[j + 1].plane;
+        s.reach = reach;
+        segment_radius_range(s.a, s.b, s.r_min, s.r_max);
+        s.candidate = candidate_index;
+        out.push_back(s);
+    }
+}
+
+// Lists, for every detector, the segments that can touch it.
+void bin_by_detector(VisitTracks& visit) {
+    const auto detectors = geometry::all_detectors();
+    int max_id = 0;
+    for (const auto& d : detectors) max_id = std::max(max_id, d.id);
+    visit.by_detector.assign(static_cast<std::size_t>(max_id) + 1, {});
+    const std::optional<double> rotation_deg = visit.params.rotation_deg;
+    for (const auto& d : detectors) {
+        const geometry::BBox whole{0, 0, d.n_pix_x - 1, d.n_pix_y - 1};
+        const geometry::Quad fa = geometry::bbox_field_angle_corners(d, whole);
+        const double bow = geometry::bbox_edge_bow_bound_rad(d);
+        auto& list = visit.by_detector[static_cast<std::size_t>(d.id)];
+        if (rotation_deg) {
+            Quad quad;
+            Box box;
+            for (int c = 0; c < 4; ++c) {
+                quad[c] = geometry::field_angle_to_tangent(fa[c], *rotation_deg * M_PI / 180.0);
+                box.add(quad[c]);
+            }
+            for (std::uint32_t s = 0; s < visit.segments.size(); ++s) {
+                const TrackSegment& seg = visit.segments[s];
+                Box sbox;
+                sbox.add(seg.a);
+                sbox.add(seg.b);
+                if (!sbox.grown(seg.reach + bow).overlaps(box)) continue;
+                if (segment_quad_distance(seg.a, seg.b, quad) <= seg.reach + bow) list.push_back(s);
+            }
+        } else {
+            const geometry::RadiusRange radii = geometry::field_angle_radius_range(fa);
+            for (std::uint32_t s = 0; s < visit.segments.size(); ++s) {
+                const TrackSegment& seg = visit.segments[s];
+                if (seg.r_max >= radii.min - seg.reach - bow && seg.r_min <= radii.max + seg.reach + bow)
+                    list.push_back(s);
+            }
+        }
+    }
+}
+
+}  // namespace
+
+double field_of_view_radius_rad() { return geometry::camera_field_radius_rad(); }
+
+VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
+                             const ToleranceModel& tolerance, const frames::Site& site,
+                             const CoarseEphemeris* ephemeris, unsigned threads) {
+    const auto started = std::chrono::steady_clock::now();
+    VisitTracks visit;
+    visit.params = params;
+    visit.tolerance = tolerance;
+
+    const double mid_mjd = 0.5 * (params.exposure_start_mjd + params.exposure_end_mjd);
+    const frames::FrameSnapshot frame(mid_mjd, site);
+    const double ra = params.boresight_ra_deg * M_PI / 180.0;
+    const double dec = params.boresight_dec_deg * M_PI / 180.0;
+    const VisitGeometry g{catalog, params, tolerance, frame, tangent_basis(ra, dec),
+                          multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
+                          field_of_view_radius_rad(), mid_mjd};
+
+    // 1. Every object's padded window, and a coarse ephemeris covering all of them.
+    std::vector<Window> windows(catalog.objects);
+    double need_begin = params.exposure_start_mjd, need_end = params.exposure_end_mjd;
+    for (std::size_t i = 0; i < catalog.objects; ++i) {
+        set_window(g, i, windows[i]);
+        need_begin = std::min(need_begin, windows[i].begin_mjd);
+        need_end = std::max(need_end, windows[i].end_mjd);
+    }
+    CoarseEphemeris own;
+    const CoarseEphemeris* e = ephemeris;
+    if (e == nullptr || e->objects() != catalog.objects || !e->covers(need_begin, need_end)) {
+        const auto steps = static_cast<std::size_t>(std::ceil((need_end - need_begin) * 86400.0 / coarse_step_s)) + 1;
+        own = CoarseEphemeris::build(catalog, need_begin, coarse_step_s, std::max<std::size_t>(steps, 2), threads);
+        e = &own;
+    } else {
+        visit.used_cached_ephemeris = true;
+    }
+    std::vector<Vec3> site_teme(e->steps());
+    for (std::size_t k = 0; k < e->steps(); ++k) site_teme[k] = frame.site_teme(e->time_of(k));
+
+    // 2. Candidates: objects whose coarse chords, inflated, reach the field.
+    engine::parallel_for(catalog.objects, threads, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) search_object(g, *e, site_teme, i, windows[i]);
+    }, 2048);
+
+    // 3. Dense tracks of the candidates.
+    for (std::size_t i = 0; i < catalog.objects; ++i) {
+        if (windows[i].unpropagated) ++visit.unpropagated_objects;
+        if (!windows[i].candidate) continue;
+        const auto index = static_cast<std::uint32_t>(visit.candidate_ids.size());
+        visit.candidate_ids.push_back(catalog.norad_ids[i]);
+        trace_candidate(g, i, windows[i], index, visit.segments, visit.veto_everything);
+    }
+
+    // 4. Reach in tangent-plane units: the gnomonic projection stretches angles by at most
+    //    1/cos^2 of the largest angle from the boresight involved.
+    double widest = 0.0;
+    for (const auto& s : visit.segments) widest = std::max(widest, s.reach);
+    const double theta_max = std::min(g.field_radius_rad + widest, max_projectable_angle_rad);
+    const double stretch = 1.0 / (std::cos(theta_max) * std::cos(theta_max));
+    for (auto& s : visit.segments) s.reach *= stretch;
+
+    bin_by_detector(visit);
+    visit.elapsed_ms =
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    return visit;
+}
+
+}  // namespace satveto::matching

@@ -1,0 +1,40 @@
+// The tolerance model of DESIGN.md ("Matching semantics").
+//
+// Cross-track: the corridor half-width is the object's cross-track position uncertainty seen
+// at its range, never less than a floor:  max(min_arcsec, atan((a + b*age) / range)).
+// Along-track: the time window of the track is padded on both sides by the along-track
+// uncertainty over the object's speed, plus a fixed second:  (c + d*age) / speed + 1 s.
+// The geometry margin grows every source footprint.  Defaults are provisional until the
+// accuracy study fixes them; the frontend passes its configured values with each visit.
+#pragma once
+
+#include <cmath>
+
+namespace satveto::matching {
+
+inline constexpr double arcsec = M_PI / (180.0 * 3600.0);
+
+struct ToleranceModel {
+    double min_arcsec = 20.0;
+    double a_km = 1.0;
+    double b_km_per_day = 1.0;
+    double c_km = 2.0;
+    double d_km_per_day = 3.0;
+    double margin_arcsec = 5.0;
+
+    // Radians; `range_km` is a lower bound of the range over the part of track concerned.
+    double corridor_rad(double age_days, double range_km) const {
+        const double cross_track_km = a_km + b_km_per_day * std::fabs(age_days);
+        return std::fmax(min_arcsec * arcsec, std::atan(cross_track_km / std::fmax(range_km, 1.0)));
+    }
+
+    // Seconds; `speed_km_s` is a lower bound of the object's speed over the window.
+    double time_pad_s(double age_days, double speed_km_s) const {
+        const double along_track_km = c_km + d_km_per_day * std::fabs(age_days);
+        return along_track_km / std::fmax(speed_km_s, 0.1) + 1.0;
+    }
+
+    double margin_rad() const { return margin_arcsec * arcsec; }
+};
+
+}  // namespace satveto::matching

@@ -1,0 +1,221 @@
+// init_satellite: validation and the model coefficients fixed at epoch.
+#include <cmath>
+#include <cstdio>
+#include <string>
+
+#include "sgp4/constants.hpp"
+#include "sgp4/deep_space.hpp"
+#include "sgp4/sgp4.hpp"
+
+namespace satveto::sgp4 {
+
+namespace {
+
+using namespace detail;
+
+// Days between JD 0 and the model's epoch origin 1949-12-31 0h UTC.
+constexpr double kJdOfEpochOrigin = 2433281.5;
+
+std::string format_value(double value) {
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  return buffer;
+}
+
+Error element_error(ErrorCode code, const char* field, double value, const char* requirement) {
+  return Error{code, std::string(field) + " = " + format_value(value) + " " + requirement};
+}
+
+// Returns ok when the elements are usable by the model, else the first problem found.
+Error validate(const MeanElements& e) {
+  const struct {
+    const char* name;
+    double value;
+  } finite_fields[] = {
+      {"epoch_days", e.epoch_days},         {"mean_motion", e.mean_motion},
+      {"eccentricity", e.eccentricity},     {"inclination", e.inclination},
+      {"ra_of_asc_node", e.ra_of_asc_node}, {"arg_of_perigee", e.arg_of_perigee},
+      {"mean_anomaly", e.mean_anomaly},     {"bstar", e.bstar},
+      {"mean_motion_dot", e.mean_motion_dot}, {"mean_motion_ddot", e.mean_motion_ddot},
+      {"epoch day_fraction", e.epoch.day_fraction},
+  };
+  for (const auto& f : finite_fields) {
+    if (!std::isfinite(f.value)) return element_error(ErrorCode::invalid_element, f.name, f.value, "is not finite");
+  }
+  if (!(e.eccentricity >= 0.0 && e.eccentricity < 1.0)) {
+    return element_error(ErrorCode::mean_eccentricity, "eccentricity", e.eccentricity, "is outside [0, 1)");
+  }
+  if (!(e.mean_motion > 0.0)) {
+    return element_error(ErrorCode::mean_motion, "mean_motion", e.mean_motion, "(rad/min) is not positive");
+  }
+  if (!(e.inclination >= 0.0 && e.inclination <= kPi)) {
+    return element_error(ErrorCode::invalid_element, "inclination", e.inclination, "(rad) is outside [0, pi]");
+  }
+  // Angles are periodic, but values beyond a few turns mean a unit mix-up.
+  constexpr double kMaxAngle = 4.0 * kTwoPi;
+  const struct {
+    const char* name;
+    double value;
+  } angles[] = {{"ra_of_asc_node", e.ra_of_asc_node},
+                {"arg_of_perigee", e.arg_of_perigee},
+                {"mean_anomaly", e.mean_anomaly}};
+  for (const auto& a : angles) {
+    if (std::fabs(a.value) > kMaxAngle) {
+      return element_error(ErrorCode::invalid_element, a.name, a.value, "(rad) is beyond +-4 turns");
+    }
+  }
+  if (!(e.epoch.day_fraction >= 0.0 && e.epoch.day_fraction < 1.0)) {
+    return element_error(ErrorCode::invalid_epoch, "epoch day_fraction", e.epoch.day_fraction, "is outside [0, 1)");
+  }
+  return Error{};
+}
+
+// Brouwer mean motion from the Kozai mean motion of the element set (the
+// "un-Kozai" step), following Hoots & Roehrich eq. for a1, delta1, a0, delta0.
+double brouwer_mean_motion(double kozai_mean_motion, double cos_i2, double beta0, double beta0_squared) {
+  const double a1 = std::pow(kXke / kozai_mean_motion, kTwoThirds);
+  const double d1 = 0.75 * kJ2 * (3.0 * cos_i2 - 1.0) / (beta0 * beta0_squared);
+  double del = d1 / (a1 * a1);
+  const double a0 = a1 * (1.0 - del * del - del * (1.0 / 3.0 + 134.0 * del * del / 81.0));
+  del = d1 / (a0 * a0);
+  return kozai_mean_motion / (1.0 + del);
+}
+
+NearEarthTerms near_earth_terms(const MeanElements& e, bool& simplified_drag, bool& deep_space) {
+  NearEarthTerms c{};
+  const double ecc = e.eccentricity;
+  const double eccsq = ecc * ecc;
+  const double omeosq = 1.0 - eccsq;
+  const double rteosq = std::sqrt(omeosq);
+  const double cosio = std::cos(e.inclination);
+  const double cosio2 = cosio * cosio;
+  const double sinio = std::sin(e.inclination);
+
+  const double no = brouwer_mean_motion(e.mean_motion, cosio2, rteosq, omeosq);
+  const double ao = std::pow(kXke / no, kTwoThirds);
+  const double po = ao * omeosq;
+  const double con42 = 1.0 - 5.0 * cosio2;
+  const double con41 = -con42 - cosio2 - cosio2;
+  const double posq = po * po;
+  const double rp = ao * (1.0 - ecc);
+  const double perigee_km = (rp - 1.0) * kEarthRadiusKm;
+
+  // Atmospheric density parameters s and (q0 - s)^4, lowered for low perigees.
+  double sfour = kDragS0Km / kEarthRadiusKm + 1.0;
+  const double q0ms = (kDragQ0Km - kDragS0Km) / kEarthRadiusKm;
+  double qzms24 = q0ms * q0ms * q0ms * q0ms;
+  if (perigee_km < kLowPerigeeKm) {
+    double s_km = perigee_km - kDragS0Km;
+    if (perigee_km < kVeryLowPerigeeKm) s_km = kVeryLowPerigeeSKm;
+    const double q = (kDragQ0Km - s_km) / kEarthRadiusKm;
+    qzms24 = q * q * q * q;
+    sfour = s_km / kEarthRadiusKm + 1.0;
+  }
+
+  const double pinvsq = 1.0 / posq;
+  const double tsi = 1.0 / (ao - sfour);
+  const double eta = ao * ecc * tsi;
+  const double etasq = eta * eta;
+  const double eeta = ecc * eta;
+  const double psisq = std::fabs(1.0 - etasq);
+  const double coef = qzms24 * std::pow(tsi, 4.0);
+  const double coef1 = coef / std::pow(psisq, 3.5);
+  const double cc2 = coef1 * no *
+                     (ao * (1.0 + 1.5 * etasq + eeta * (4.0 + etasq)) +
+                      0.375 * kJ2 * tsi / psisq * con41 * (8.0 + 3.0 * etasq * (8.0 + etasq)));
+  const double cc1 = e.bstar * cc2;
+  double cc3 = 0.0;
+  if (ecc > kCircularEccentricity) cc3 = -2.0 * coef * tsi * kJ3OverJ2 * no * sinio / ecc;
+  const double x1mth2 = 1.0 - cosio2;
+  const double cc4 = 2.0 * no * coef1 * ao * omeosq *
+                     (eta * (2.0 + 0.5 * etasq) + ecc * (0.5 + 2.0 * etasq) -
+                      kJ2 * tsi / (ao * psisq) *
+                          (-3.0 * con41 * (1.0 - 2.0 * eeta + etasq * (1.5 - 0.5 * eeta)) +
+                           0.75 * x1mth2 * (2.0 * etasq - eeta * (1.0 + etasq)) * std::cos(2.0 * e.arg_of_perigee)));
+  const double cc5 = 2.0 * coef1 * ao * omeosq * (1.0 + 2.75 * (etasq + eeta) + eeta * etasq);
+
+  // Secular rates from J2 and J4.
+  const double cosio4 = cosio2 * cosio2;
+  const double temp1 = 1.5 * kJ2 * pinvsq * no;
+  const double temp2 = 0.5 * temp1 * kJ2 * pinvsq;
+  const double temp3 = -0.46875 * kJ4 * pinvsq * pinvsq * no;
+  const double mdot =
+      no + 0.5 * temp1 * rteosq * con41 + 0.0625 * temp2 * rteosq * (13.0 - 78.0 * cosio2 + 137.0 * cosio4);
+  const double argpdot = -0.5 * temp1 * con42 + 0.0625 * temp2 * (7.0 - 114.0 * cosio2 + 395.0 * cosio4) +
+                         temp3 * (3.0 - 36.0 * cosio2 + 49.0 * cosio4);
+  const double xhdot1 = -temp1 * cosio;
+  const double nodedot = xhdot1 + (0.5 * temp2 * (4.0 - 19.0 * cosio2) + 2.0 * temp3 * (3.0 - 7.0 * cosio2)) * cosio;
+
+  deep_space = kTwoPi / no >= kDeepSpacePeriodMin;
+  simplified_drag = deep_space || rp < kSimpleDragPerigeeKm / kEarthRadiusKm + 1.0;
+
+  c[kMeanMotion] = no;
+  c[kSemiMajorAxisFactor] = std::pow(kXke / no, kTwoThirds);
+  c[kEccentricity] = ecc;
+  c[kInclination] = e.inclination;
+  c[kSinInclination] = sinio;
+  c[kCosInclination] = cosio;
+  c[kNode0] = e.ra_of_asc_node;
+  c[kArgPerigee0] = e.arg_of_perigee;
+  c[kMeanAnomaly0] = e.mean_anomaly;
+  c[kMeanAnomalyRate] = mdot;
+  c[kArgPerigeeRate] = argpdot;
+  c[kNodeRate] = nodedot;
+  c[kNodeDrag2] = 3.5 * omeosq * xhdot1 * cc1;
+  c[kDragC1] = cc1;
+  c[kDragEccentricity] = e.bstar * cc4;
+  c[kDragMeanLongitude2] = 1.5 * cc1;
+  c[kAycof] = -0.5 * kJ3OverJ2 * sinio;
+  const double one_plus_cos = std::fabs(cosio + 1.0) > kRetrogradeGuard ? 1.0 + cosio : kRetrogradeGuard;
+  c[kXlcof] = -0.25 * kJ3OverJ2 * sinio * (3.0 + 5.0 * cosio) / one_plus_cos;
+  c[kCon41] = con41;
+  c[kX1mth2] = x1mth2;
+  c[kX7thm1] = 7.0 * cosio2 - 1.0;
+
+  // Full drag model only for perigees above 220 km; otherwise these stay 0 (see terms.hpp).
+  if (!simplified_drag) {
+    c[kDragArgPerigee] = e.bstar * cc3 * std::cos(e.arg_of_perigee);
+    c[kEta] = eta;
+    if (ecc > kCircularEccentricity) c[kDragMeanAnomaly] = -kTwoThirds * coef * e.bstar / eeta;
+    const double delmo_root = 1.0 + eta * std::cos(e.mean_anomaly);
+    c[kDelM0] = delmo_root * delmo_root * delmo_root;
+    c[kDragEccentricity2] = e.bstar * cc5;
+    c[kSinMeanAnomaly0] = std::sin(e.mean_anomaly);
+    const double cc1sq = cc1 * cc1;
+    const double d2 = 4.0 * ao * tsi * cc1sq;
+    const double temp = d2 * tsi * cc1 / 3.0;
+    const double d3 = (17.0 * ao + sfour) * temp;
+    const double d4 = 0.5 * temp * ao * tsi * (221.0 * ao + 31.0 * sfour) * cc1;
+    c[kDragD2] = d2;
+    c[kDragD3] = d3;
+    c[kDragD4] = d4;
+    c[kDragMeanLongitude3] = d2 + 2.0 * cc1sq;
+    c[kDragMeanLongitude4] = 0.25 * (3.0 * d3 + cc1 * (12.0 * d2 + 10.0 * cc1sq));
+    c[kDragMeanLongitude5] = 0.2 * (3.0 * d4 + 12.0 * cc1 * d3 + 6.0 * d2 * d2 + 15.0 * cc1sq * (2.0 * d2 + cc1sq));
+  }
+  return c;
+}
+
+}  // namespace
+
+Expected<Satellite> init_satellite(const MeanElements& elements) {
+  if (Error problem = validate(elements); problem.code != ErrorCode::ok) return problem;
+
+  Satellite sat;
+  sat.elements = elements;
+  bool simplified_drag = false;
+  sat.terms = near_earth_terms(elements, simplified_drag, sat.deep_space);
+  if (sat.deep_space) {
+    const double gsto = greenwich_sidereal_angle(elements.epoch_days + kJdOfEpochOrigin);
+    sat.deep = init_deep_space(elements, sat.terms, gsto);
+  }
+  return sat;
+}
+
+Expected<Satellite> init_satellite(const OmmElements& omm) {
+  Expected<MeanElements> elements = to_mean_elements(omm);
+  if (!elements) return elements.error();
+  return init_satellite(*elements);
+}
+
+}  // namespace satveto::sgp4

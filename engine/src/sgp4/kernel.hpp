@@ -1,0 +1,76 @@
+// Block-wise propagation kernel shared by the scalar and batch APIs (internal header).
+//
+// A LaneBlock holds up to kLanes independent propagations (object x instant) as
+// structure of arrays. Each stage is a plain loop over the lanes with no calls and
+// no data-dependent branches, so the compiler vectorises it; error conditions are
+// carried as a per-lane status instead of early returns.
+//
+//   near-Earth:  load terms -> secular_near_earth -> periodics_and_position
+//   deep-space:  deep_space_mean_elements (scalar, per lane) -> periodics_and_position
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "sgp4/sgp4.hpp"
+#include "sgp4/terms.hpp"
+
+namespace satveto::sgp4::detail {
+
+inline constexpr std::size_t kLanes = 128;
+
+struct LaneBlock {
+  std::size_t count = 0;
+  double tsince[kLanes];                        // minutes since epoch
+  double term[kNearEarthTermCount][kLanes];     // near-Earth coefficients (secular stage input)
+
+  // Osculating-ready mean elements: output of the secular (and lunar-solar) stage.
+  double am[kLanes];      // semi-major axis, Earth radii
+  double nm[kLanes];      // mean motion, rad/min
+  double ep[kLanes];      // eccentricity
+  double inclp[kLanes];
+  double sinip[kLanes];
+  double cosip[kLanes];
+  double nodep[kLanes];
+  double argpp[kLanes];
+  double mp[kLanes];
+  double aycof[kLanes];
+  double xlcof[kLanes];
+  double con41[kLanes];
+  double x1mth2[kLanes];
+  double x7thm1[kLanes];
+
+  // ErrorCode as double so that status updates vectorise with the double arithmetic.
+  double status[kLanes];
+
+  double r[3][kLanes];    // km
+  double v[3][kLanes];    // km/s
+};
+
+// Minutes from an epoch to an instant, both as (MJD day, fraction). The one place
+// this is computed, so that the batch and scalar APIs agree to the bit.
+inline double minutes_between(std::int64_t epoch_day, double epoch_fraction, std::int64_t day,
+                              double fraction) noexcept {
+  constexpr double kMinutesPerDay = 1440.0;
+  return static_cast<double>(day - epoch_day) * kMinutesPerDay + (fraction - epoch_fraction) * kMinutesPerDay;
+}
+
+// Fills lane `lane` of the secular-stage input from one object's terms.
+void load_terms(LaneBlock& block, std::size_t lane, const NearEarthTerms& terms) noexcept;
+
+// Secular gravity and drag for near-Earth lanes; reads term/tsince, writes the mean elements and status.
+void secular_near_earth(LaneBlock& block) noexcept;
+
+// Secular, resonance and lunar-solar terms for one deep-space lane (scalar).
+void deep_space_mean_elements(const Satellite& satellite, LaneBlock& block, std::size_t lane) noexcept;
+
+// Kepler's equation, short-period terms and the TEME state for every lane.
+void periodics_and_position(LaneBlock& block) noexcept;
+
+// Copies lane results out (NaN state for lanes with an error).
+StateVector lane_state(const LaneBlock& block, std::size_t lane) noexcept;
+
+// Whole pipeline for lanes of one object at block.tsince[0 .. count).
+void propagate_block_single(const Satellite& satellite, LaneBlock& block) noexcept;
+
+}  // namespace satveto::sgp4::detail
