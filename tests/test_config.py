@@ -31,14 +31,14 @@ def test_values_are_read_and_typed(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text(
         '[server]\nport = 443\nallow_networks = ["10.1.0.0/16", "2001:db8::/32"]\n'
-        "[engine]\ntimeout_s = 2\n[matching]\nrequire_sunlit = true\n"
+        "[engine]\ntimeout_s = 2\n[matching]\nmin_arcsec = 15\n"
         '[catalog]\nsource = "file"\nfile = "/etc/satveto/omm.json"\n'
     )
     config = load_config(path)
     assert config.server.port == 443
     assert config.engine.timeout_s == 2.0
     assert isinstance(config.engine.timeout_s, float)
-    assert config.matching.require_sunlit is True
+    assert config.matching.min_arcsec == 15.0
     assert config.catalog.file == Path("/etc/satveto/omm.json")
 
 
@@ -68,6 +68,7 @@ def test_values_are_read_and_typed(tmp_path: Path) -> None:
             {"matching": {"require_sunlit": "yes"}},
             "matching.require_sunlit: expected true or false",
         ),
+        ({"matching": {"require_sunlit": True}}, "matching.require_sunlit: not supported yet"),
         ({"limits": {"max_sources": 0}}, "limits.max_sources: must be between"),
     ],
 )

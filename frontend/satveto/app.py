@@ -6,17 +6,33 @@ import logging
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
-from satveto.app_keys import CATALOG, CONFIG, ENGINE, METRICS, READINESS
+from satveto import security
+from satveto.app_keys import (
+    CATALOG,
+    CONFIG,
+    ENGINE,
+    METRICS,
+    READINESS,
+    REFRESHER,
+    SUPERVISOR,
+    VETO,
+    VISITS,
+)
+from satveto.catalog.sources import CatalogSource
 from satveto.config import Config
 from satveto.engine_client import EngineClient
 from satveto.errors import ApiError, error_response
-from satveto.handlers import ops
+from satveto.handlers import diasources, metrics, openapi, ops, visits
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.readiness import ReadinessService
+from satveto.services.refresh import CatalogRefresher
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visits import VetoService, VisitRegistry
 
 log = logging.getLogger("satveto.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -36,19 +52,31 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except Exception:
         log.exception("unexpected error", extra={"request_id": request_id})
         response = error_response(500, "internal_error", "The service failed unexpectedly.")
+    elapsed = time.perf_counter() - started
     response.headers["X-Request-Id"] = request_id
+    endpoint = _endpoint(request)
+    request.app[METRICS].http_requests.labels(endpoint, str(response.status)).inc()
+    request.app[METRICS].http_latency.labels(endpoint).observe(elapsed)
+    # One line per request: never a body, a source position or anything from the catalog.
     log.info(
         "request",
         extra={
             "request_id": request_id,
             "method": request.method,
             "path": request.path,
+            "endpoint": endpoint,
             "status": response.status,
-            "duration_ms": round(1000 * (time.perf_counter() - started), 2),
+            "duration_ms": round(1000 * elapsed, 2),
             "peer": request.remote,
         },
     )
     return response
+
+
+def _endpoint(request: web.Request) -> str:
+    """The route template, never the raw path: metric labels must stay a small fixed set."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else "unmatched"
 
 
 def _http_code(status: int) -> str:
@@ -57,9 +85,50 @@ def _http_code(status: int) -> str:
     )
 
 
-def create_app(config: Config, engine: EngineClient | None = None) -> web.Application:
+def admission_middlewares(config: Config) -> list[security.Middleware]:
+    """Allowlist, then secret (when configured), then rate limit: see satveto.security.
+
+    Raises ConfigError when the secret file is unusable, so the service refuses to start.
+    """
+    middlewares = [security.allowlist_middleware(config.server.allow_networks)]
+    if config.server.secret_file is not None:
+        secret = security.read_secret_file(config.server.secret_file)
+        middlewares.append(security.secret_middleware(secret))
+    buckets = security.TokenBuckets(config.limits.rate_per_s, config.limits.burst)
+    middlewares.append(security.rate_limit_middleware(buckets))
+    return middlewares
+
+
+def engine_settings(config: Config) -> dict[str, Any]:
+    """The `configure` RPC params: the matching tolerance and the site, from this config."""
+    m, site = config.matching, config.site
+    return {
+        "tolerance": {
+            "min_arcsec": m.min_arcsec,
+            "a_km": m.a_km,
+            "b_km_per_day": m.b_km_per_day,
+            "c_km": m.c_km,
+            "d_km_per_day": m.d_km_per_day,
+            "margin_arcsec": m.margin_arcsec,
+        },
+        "site": {
+            "latitude_deg": site.latitude_deg,
+            "longitude_deg": site.longitude_deg,
+            "height_m": site.height_m,
+        },
+    }
+
+
+def create_app(
+    config: Config,
+    engine: EngineClient | None = None,
+    *,
+    catalog_source: CatalogSource | None = None,
+) -> web.Application:
+    """The application; with `catalog_source` it also fetches and refreshes the catalog."""
     app = web.Application(
-        middlewares=[request_context], client_max_size=config.server.max_body_bytes
+        middlewares=[request_context, *admission_middlewares(config)],
+        client_max_size=config.server.max_body_bytes,
     )
     engine = engine or EngineClient(
         config.engine.socket, config.engine.timeout_s, config.engine.connections
@@ -69,10 +138,41 @@ def create_app(config: Config, engine: EngineClient | None = None) -> web.Applic
     app[READINESS] = ReadinessService(engine, config.catalog.max_age_s)
     app[METRICS] = Metrics()
     app[CATALOG] = CatalogService(engine, config.catalog.min_fraction)
-    ops.add_routes(app)
+    app[VISITS] = VisitRegistry()
+    refresher = None
+    if catalog_source is not None:
+        # The supervisor pings, reloads and keeps the gauges; the refresher only refreshes.
+        refresher = CatalogRefresher(
+            config, app[CATALOG], engine, app[METRICS], source=catalog_source, watch_engine=False
+        )
+        app[REFRESHER] = refresher
+    app[SUPERVISOR] = EngineSupervisor(
+        engine,
+        app[CATALOG],
+        app[VISITS],
+        app[METRICS],
+        config.catalog.max_age_s,
+        request_wait_s=config.engine.timeout_s,
+        engine_settings=engine_settings(config),
+        on_catalog_lost=refresher.request_refresh if refresher is not None else None,
+    )
+    app[VETO] = VetoService(engine, app[VISITS], app[SUPERVISOR], app[METRICS])
+    for module in (ops, visits, diasources, metrics, openapi):
+        module.add_routes(app)
+
+    async def start_supervision(app: web.Application) -> None:
+        await app[SUPERVISOR].start()
+
+    async def stop_supervision(app: web.Application) -> None:
+        await app[SUPERVISOR].stop()
 
     async def close_engine(app: web.Application) -> None:
         await app[ENGINE].close()
 
+    app.on_startup.append(start_supervision)
+    if refresher is not None:
+        app.on_startup.append(refresher.startup)
+        app.on_cleanup.append(refresher.cleanup)
+    app.on_cleanup.append(stop_supervision)
     app.on_cleanup.append(close_engine)
     return app

@@ -9,9 +9,16 @@ from satveto.engine_client import EngineClient
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.readiness import ReadinessService
+from satveto.services.refresh import CatalogRefresher
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visits import VetoService, VisitRegistry
 
 CONFIG = web.AppKey("config", Config)
 ENGINE = web.AppKey("engine", EngineClient)
 READINESS = web.AppKey("readiness", ReadinessService)
 METRICS = web.AppKey("metrics", Metrics)
 CATALOG = web.AppKey("catalog", CatalogService)
+VISITS = web.AppKey("visits", VisitRegistry)
+SUPERVISOR = web.AppKey("supervisor", EngineSupervisor)
+VETO = web.AppKey("veto", VetoService)
+REFRESHER = web.AppKey("refresher", CatalogRefresher)

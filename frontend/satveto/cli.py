@@ -12,6 +12,7 @@ from aiohttp import web
 
 from satveto import __version__
 from satveto.app import create_app
+from satveto.catalog.sources import build_source
 from satveto.config import ConfigError, load_config
 from satveto.hardening import forbid_memory_dumps
 from satveto.logs import configure_logging
@@ -46,6 +47,8 @@ def serve_command(config_path: Path) -> int:
         if config.server.tls_cert is None or config.server.tls_key is None:
             raise ConfigError("server.tls_cert: required by `satveto serve` (and server.tls_key)")
         ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
+        catalog_source = build_source(config)  # reads and checks the credentials now
+        app = create_app(config, catalog_source=catalog_source)  # checks the secret file
     except (ConfigError, OSError) as error:
         print(f"satveto: configuration error: {error}", file=sys.stderr)
         return 2
@@ -59,7 +62,7 @@ def serve_command(config_path: Path) -> int:
         },
     )
     web.run_app(
-        create_app(config),
+        app,
         host=config.server.host,
         port=config.server.port,
         ssl_context=ssl_context,

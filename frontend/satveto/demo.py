@@ -24,7 +24,8 @@ from aiohttp import web
 from satveto.app import create_app
 from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import validate_catalog
-from satveto.config import Config, EngineConfig, ServerConfig
+from satveto.catalog.sources import DemoSource
+from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
 from satveto.services.catalog import CatalogService
@@ -91,8 +92,10 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
         config = Config(
             server=ServerConfig(port=port, tls_cert=cert_file, tls_key=key_file),
             engine=EngineConfig(socket=workdir / "engine.sock"),
+            catalog=CatalogConfig(source="demo"),
         )
-        app = create_app(config)
+        # The refresher adopts the catalog pushed above and rebuilds it every hour.
+        app = create_app(config, catalog_source=DemoSource())
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         site = web.TCPSite(

@@ -59,6 +59,10 @@ class _Connection:
                 raise EngineUnavailable("the engine closed the connection")
             self._unpacker.feed(chunk)
 
+    def is_closed_by_peer(self) -> bool:
+        """True when the engine hung up while the connection sat idle (e.g. it restarted)."""
+        return self._reader.at_eof() or self._writer.is_closing()
+
     def close(self) -> None:
         self._writer.close()
 
@@ -95,7 +99,7 @@ class EngineClient:
             in_step = False  # whether the connection may carry another call
             try:
                 async with asyncio.timeout(timeout):
-                    connection = self._idle.pop() if self._idle else await self._connect()
+                    connection = self._take_idle() or await self._connect()
                     try:
                         result = await connection.call(method, params or {})
                     except EngineRpcError:
@@ -116,6 +120,19 @@ class EngineClient:
                         self._idle.append(connection)
                     else:
                         connection.close()
+
+    def _take_idle(self) -> _Connection | None:
+        """An idle connection the engine has not closed; stale ones are dropped.
+
+        Without this, every pooled connection of a restarted engine would fail one call
+        each before the pool healed.
+        """
+        while self._idle:
+            connection = self._idle.pop()
+            if not connection.is_closed_by_peer():
+                return connection
+            connection.close()
+        return None
 
     async def _connect(self) -> _Connection:
         try:

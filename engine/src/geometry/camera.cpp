@@ -35,7 +35,7 @@ struct CosSin {
 // cos and sin of an angle in degrees, exact for multiples of 90 (every LSSTCam yaw), so a
 // yaw of 90 maps pixel +x exactly onto focal-plane +y instead of leaving a 6e-17 cross term.
 CosSin cos_sin_deg(double angle_deg) noexcept {
-  double quarter_turns = std::floor(angle_deg / 90.0);
+  const double quarter_turns = std::floor(angle_deg / 90.0);
   const double rest_rad = (angle_deg - 90.0 * quarter_turns) * (std::numbers::pi / 180.0);
   double c = std::cos(rest_rad);
   double s = std::sin(rest_rad);
@@ -55,6 +55,16 @@ Vec2 center_pixel(const Detector& d) noexcept {
 }
 
 double pixel_size_mm(const Detector& d) noexcept { return d.pixel_size_um / 1000.0; }
+
+// theta(r) / (scale * r) = 1 + c3 r^2 + c5 r^4, as a function of r^2 (mm^2).
+double radial_factor(double r2_mm2) noexcept {
+  return 1.0 + r2_mm2 * (kRadialCoeff3PerMm2 + r2_mm2 * kRadialCoeff5PerMm4);
+}
+
+// d theta / dr / scale = 1 + 3 c3 r^2 + 5 c5 r^4.
+double radial_derivative_factor(double r2_mm2) noexcept {
+  return 1.0 + r2_mm2 * (3.0 * kRadialCoeff3PerMm2 + 5.0 * r2_mm2 * kRadialCoeff5PerMm4);
+}
 
 // Distance from the origin to the segment [a, b].
 double origin_segment_distance(Vec2 a, Vec2 b) noexcept {
@@ -127,8 +137,7 @@ bool pixel_in_detector(const Detector& detector, Vec2 pixel) noexcept {
 }
 
 double focal_plane_radius_to_field_angle(double r_mm) noexcept {
-  const double r2 = r_mm * r_mm;
-  return kPlateScaleRadPerMm * r_mm * (1.0 + r2 * (kRadialCoeff3PerMm2 + r2 * kRadialCoeff5PerMm4));
+  return kPlateScaleRadPerMm * r_mm * radial_factor(r_mm * r_mm);
 }
 
 double field_angle_to_focal_plane_radius(double theta_rad) noexcept {
@@ -139,10 +148,8 @@ double field_angle_to_focal_plane_radius(double theta_rad) noexcept {
   // vanishes (theta beyond the polynomial's maximum, r ~ 3300 mm).
   double r = theta_rad / kPlateScaleRadPerMm;
   for (int iter = 0; iter < 100; ++iter) {
-    const double r2 = r * r;
     const double f = focal_plane_radius_to_field_angle(r) - theta_rad;
-    const double df =
-        kPlateScaleRadPerMm * (1.0 + r2 * (3.0 * kRadialCoeff3PerMm2 + 5.0 * r2 * kRadialCoeff5PerMm4));
+    const double df = kPlateScaleRadPerMm * radial_derivative_factor(r * r);
     if (!(df > 0.0)) break;
     const double step = f / df;
     r -= step;
@@ -152,10 +159,9 @@ double field_angle_to_focal_plane_radius(double theta_rad) noexcept {
 }
 
 Vec2 focal_plane_to_field_angle(Vec2 focal_plane_mm) noexcept {
-  const double r = std::hypot(focal_plane_mm.x, focal_plane_mm.y);
   // theta(r) / r, written without the division so the axis (r = 0) needs no special case.
-  const double r2 = r * r;
-  const double k = kPlateScaleRadPerMm * (1.0 + r2 * (kRadialCoeff3PerMm2 + r2 * kRadialCoeff5PerMm4));
+  const double r2 = focal_plane_mm.x * focal_plane_mm.x + focal_plane_mm.y * focal_plane_mm.y;
+  const double k = kPlateScaleRadPerMm * radial_factor(r2);
   return {k * focal_plane_mm.x, k * focal_plane_mm.y};
 }
 
@@ -169,7 +175,8 @@ Vec2 field_angle_to_focal_plane(Vec2 field_angle_rad) noexcept {
 Vec2 field_angle_to_tangent(Vec2 field_angle_rad, double rotation_rad) noexcept {
   const double c = std::cos(rotation_rad);
   const double s = std::sin(rotation_rad);
-  return {-c * field_angle_rad.x + s * field_angle_rad.y, s * field_angle_rad.x + c * field_angle_rad.y};
+  const Vec2 fa = field_angle_rad;
+  return {-c * fa.x + s * fa.y, s * fa.x + c * fa.y};
 }
 
 Vec2 tangent_to_field_angle(Vec2 xi_eta, double rotation_rad) noexcept {
@@ -208,7 +215,8 @@ double bbox_edge_bow_bound_rad(const Detector& detector) noexcept {
   const double c5 = std::fabs(kRadialCoeff5PerMm4);
   const double g1 = c3 + 2.0 * c5 * r_max * r_max;
   const double g2 = 2.0 * c5;
-  const double curvature = kPlateScaleRadPerMm * (6.0 * r_max * g1 + 4.0 * r_max * r_max * r_max * g2);
+  const double r3 = r_max * r_max * r_max;
+  const double curvature = kPlateScaleRadPerMm * (6.0 * r_max * g1 + 4.0 * r3 * g2);
   const double length_mm = std::max(detector.n_pix_x, detector.n_pix_y) * pixel_size_mm(detector);
   return curvature * length_mm * length_mm / 8.0;
 }

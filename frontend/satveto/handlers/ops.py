@@ -14,6 +14,7 @@ API_ENDPOINTS = {
     "health": {"method": "GET", "path": "/v1/health"},
     "ready": {"method": "GET", "path": "/v1/ready"},
     "metrics": {"method": "GET", "path": "/metrics"},
+    "openapi": {"method": "GET", "path": "/v1/openapi.json"},
 }
 
 

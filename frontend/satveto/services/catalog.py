@@ -8,6 +8,7 @@ stays in force everywhere.  Nothing here writes to disk or logs a record.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
@@ -47,6 +48,9 @@ class CatalogService:
         self._load_timeout_s = load_timeout_s
         self._sequence = itertools.count(1)
         self.current: CatalogSnapshot | None = None
+        # install and reload never interleave their pushes: a reload of the old catalog
+        # landing after the install of a new one would leave the engine a generation behind.
+        self._push_lock = asyncio.Lock()
 
     def _new_generation(self, source: str, fetched_at_unix: float) -> str:
         stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(fetched_at_unix))
@@ -78,8 +82,9 @@ class CatalogService:
         snapshot = CatalogSnapshot(
             self._new_generation(source, fetched_at_unix), fetched_at_unix, source, records
         )
-        result = await self._push(snapshot)
-        self.current = snapshot
+        async with self._push_lock:
+            result = await self._push(snapshot)
+            self.current = snapshot
         report = InstallReport(snapshot.generation, result["accepted"], len(result["rejected"]))
         log.info(
             "catalog installed",
@@ -109,15 +114,16 @@ class CatalogService:
         `engine_catalog` is the `catalog` field of the engine's ping.  An engine holding a
         newer catalog than ours (another frontend process loaded it) is left alone.
         """
-        current = self.current
-        if current is None:
-            return False
-        if engine_catalog is not None:
-            if engine_catalog.get("generation") == current.generation:
+        async with self._push_lock:
+            current = self.current
+            if current is None:
                 return False
-            if float(engine_catalog.get("fetched_at_unix", 0.0)) > current.fetched_at_unix:
-                return False
-        await self._push(current)
+            if engine_catalog is not None:
+                if engine_catalog.get("generation") == current.generation:
+                    return False
+                if float(engine_catalog.get("fetched_at_unix", 0.0)) > current.fetched_at_unix:
+                    return False
+            await self._push(current)
         log.warning(
             "engine reloaded from the in-memory catalog", extra={"generation": current.generation}
         )

@@ -1,0 +1,241 @@
+"""Engine supervision: a ping every second, restart detection, reload, and the freshness gate.
+
+The engine and the frontend are separate units that restart independently.  The engine's
+``instance_id`` changes at every start; when it does, the supervisor reloads the engine from the
+catalog held in the frontend's memory (no new fetch) and re-registers the visits of the last
+hour, so that AP's DIASource requests for a visit registered before the restart still succeed.
+
+The last ping is also the cheap freshness check of the veto path: a DIASource request is only
+forwarded when a ping at most ``cache_s`` old showed a catalog younger than
+``catalog.max_age_s``.  The age is recomputed at each request from the catalog's fetch time, so
+a catalog that crosses the limit between two pings is refused at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from satveto.engine_client import EngineClient, EngineError, EngineRpcError
+from satveto.errors import ApiError
+from satveto.metrics import Metrics
+from satveto.services.catalog import CatalogService
+from satveto.services.readiness import catalog_age_s
+from satveto.services.visits import VisitRegistry, timed_call
+
+log = logging.getLogger("satveto.supervision")
+
+
+@dataclass(frozen=True)
+class EngineState:
+    """What the last ping said."""
+
+    checked_at: float  # monotonic time the ping was sent
+    instance_id: str | None
+    catalog: dict[str, Any] | None  # the ping's catalog summary (counts and times only)
+    error: str | None  # why the engine could not be pinged, or None
+
+
+class EngineSupervisor:
+    def __init__(
+        self,
+        engine: EngineClient,
+        catalog: CatalogService,
+        registry: VisitRegistry,
+        metrics: Metrics,
+        max_catalog_age_s: float,
+        request_wait_s: float = 5.0,
+        interval_s: float = 1.0,
+        cache_s: float = 2.0,
+        revisit_s: float = 3600.0,
+        reload_backoff_s: float = 10.0,
+        engine_settings: dict[str, Any] | None = None,
+        on_catalog_lost: Callable[[], None] | None = None,
+    ) -> None:
+        self._engine = engine
+        self._catalog = catalog
+        self._registry = registry
+        self._metrics = metrics
+        self._max_catalog_age_s = max_catalog_age_s
+        self._request_wait_s = request_wait_s
+        self._interval_s = interval_s
+        self._cache_s = cache_s
+        self._revisit_s = revisit_s
+        self._reload_backoff_s = reload_backoff_s
+        # Sent with `configure` to every engine instance before anything else: the matching
+        # tolerance and the site come from the frontend's configuration, one source of truth.
+        self._engine_settings = engine_settings
+        # Called when an engine holds no catalog and the frontend has none to reload it with
+        # (it adopted the engine's catalog at start): the refresher should fetch at once.
+        self._on_catalog_lost = on_catalog_lost
+        self._state: EngineState | None = None
+        self._seen_instance: str | None = None
+        self._synced_instance: str | None = None  # reloaded and visits re-registered
+        self._next_sync_at = 0.0
+        self._inflight: asyncio.Task[EngineState] | None = None
+        self._inflight_started = 0.0
+        self._task: asyncio.Task[None] | None = None
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="satveto-engine-supervisor")
+
+    async def stop(self) -> None:
+        for task in (self._task, self._inflight):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            await self.poll()
+            await asyncio.sleep(self._interval_s)
+
+    # --- pinging -----------------------------------------------------------------------------
+
+    async def poll(self, newer_than: float | None = None) -> EngineState:
+        """A ping (with restart handling); concurrent callers share one ping in flight.
+
+        ``newer_than`` (monotonic): do not share a ping sent before that moment, for callers
+        that need an answer reflecting something they just saw go wrong.
+        """
+        inflight = self._inflight
+        if inflight is not None and newer_than is not None and self._inflight_started < newer_than:
+            await asyncio.shield(inflight)  # then a new ping (or one a peer just started)
+            inflight = self._inflight
+        if inflight is None or inflight.done():
+            self._inflight_started = time.monotonic()
+            inflight = asyncio.create_task(self._poll_once())
+            self._inflight = inflight
+        return await asyncio.shield(inflight)
+
+    async def _poll_for_request(self, newer_than: float | None = None) -> EngineState:
+        """A poll as a request waits for it: at most ``request_wait_s`` (engine.timeout_s).
+
+        A poll may be reloading a restarted engine, which can take far longer than a request
+        may wait (and forever if the engine hangs in the middle); the request then gets a
+        503 while the reload goes on in the background.
+        """
+        try:
+            return await asyncio.wait_for(self.poll(newer_than), self._request_wait_s)
+        except TimeoutError:
+            return EngineState(time.monotonic(), None, None, "the engine is being resynced")
+
+    async def resync(self) -> EngineState:
+        """A ping sent now, reloading and re-registering if the engine restarted."""
+        return await self._poll_for_request(newer_than=time.monotonic())
+
+    async def state(self) -> EngineState:
+        """The last ping if at most ``cache_s`` old, else a new one."""
+        state = self._state
+        if state is None or time.monotonic() - state.checked_at > self._cache_s:
+            state = await self._poll_for_request()
+        return state
+
+    async def require_fresh_catalog(self) -> None:
+        """Raises a 503 unless the engine answers and holds a catalog young enough.
+
+        A refusal is decided on a ping sent after the cached one that looked bad, so a
+        catalog installed (or an engine restarted) a moment ago is seen at once; concurrent
+        requests share that ping.
+        """
+        state = await self.state()
+        refusal = self._refusal(state)
+        if refusal is not None:
+            state = await self._poll_for_request(newer_than=state.checked_at + 1e-6)
+            refusal = self._refusal(state)
+            if refusal is not None:
+                raise refusal
+
+    def _refusal(self, state: EngineState) -> ApiError | None:
+        if state.error is not None:
+            return ApiError(503, "engine_unavailable", "The veto engine is unavailable.")
+        if state.catalog is None:
+            return ApiError(503, "no_catalog", "No satellite catalog is loaded.")
+        if catalog_age_s(state.catalog, time.time()) > self._max_catalog_age_s:
+            return ApiError(
+                503, "catalog_too_old", "The satellite catalog is older than catalog.max_age_s."
+            )
+        return None
+
+    async def _poll_once(self) -> EngineState:
+        started = time.monotonic()
+        try:
+            pong = await self._ping()
+            instance_id = pong.get("instance_id")
+            due = instance_id != self._synced_instance and started >= self._next_sync_at
+            if due and await self._sync(instance_id, pong.get("catalog")):
+                pong = await self._ping()  # the catalog summary after the reload
+            state = EngineState(started, pong.get("instance_id"), pong.get("catalog"), None)
+        except EngineError as error:
+            state = EngineState(started, None, None, str(error))
+        except Exception as error:  # a malformed ping: treat the engine as unavailable
+            log.exception("engine supervision failed")
+            state = EngineState(started, None, None, f"unexpected: {type(error).__name__}")
+        self._state = state
+        self._update_gauges(state)
+        return state
+
+    async def _ping(self) -> dict[str, Any]:
+        pong = await timed_call(self._engine, self._metrics, "ping", {})
+        if not isinstance(pong, dict) or not isinstance(pong.get("instance_id"), str):
+            raise EngineRpcError("malformed", "ping answer without instance_id")
+        catalog = pong.get("catalog")
+        if catalog is not None and not isinstance(catalog, dict):
+            raise EngineRpcError("malformed", "ping catalog is not a map")
+        return pong
+
+    def _update_gauges(self, state: EngineState) -> None:
+        if state.catalog is None:
+            self._metrics.catalog_objects.set(0)
+            self._metrics.catalog_age.set(math.inf)  # no catalog: age alerts must fire
+            return
+        self._metrics.catalog_objects.set(int(state.catalog.get("objects", 0)))
+        self._metrics.catalog_age.set(catalog_age_s(state.catalog, time.time()))
+
+    # --- restart handling ----------------------------------------------------------------------
+
+    async def _sync(self, instance_id: str, engine_catalog: dict[str, Any] | None) -> bool:
+        """Brings a (re)started engine up to date; True when it is, False to try again later."""
+        if self._seen_instance is not None and instance_id != self._seen_instance:
+            self._metrics.engine_restarts.inc()
+            log.warning("engine restart detected; reloading it")
+        self._seen_instance = instance_id
+        try:
+            if self._engine_settings is not None:
+                await timed_call(self._engine, self._metrics, "configure", self._engine_settings)
+            reloaded = await self._catalog.reload_engine_if_needed(engine_catalog)
+            if engine_catalog is None and not reloaded:
+                if self._on_catalog_lost is not None and self._catalog.current is None:
+                    self._on_catalog_lost()
+                return False  # nothing to re-register against; try again at the next ping
+            visits = self._registry.recent(self._revisit_s)
+            for visit in visits:
+                try:
+                    await timed_call(
+                        self._engine, self._metrics, "register_visit", visit.to_params()
+                    )
+                except EngineRpcError as error:
+                    if error.code != "visit_conflict":
+                        raise
+                    # Another frontend registered other parameters; its AP requests win.
+                    log.warning(
+                        "visit re-registration conflict", extra={"visit_id": visit.visit_id}
+                    )
+        except Exception as error:
+            self._next_sync_at = time.monotonic() + self._reload_backoff_s
+            log.warning("engine resync failed", extra={"problem": f"{type(error).__name__}"})
+            return False
+        self._synced_instance = instance_id
+        if visits:
+            log.info("visits re-registered", extra={"count": len(visits)})
+        return True

@@ -1,0 +1,34 @@
+"""space-track.org client: one cookie session per refresh (login, GP query, logout)."""
+
+from satveto.spacetrack.budget import PUBLISHED_LIMITS, RequestBudget
+from satveto.spacetrack.client import GP_QUERY_PATH, REQUESTS_PER_FETCH, SpacetrackClient
+from satveto.spacetrack.errors import (
+    RequestBudgetExhausted,
+    SpacetrackBadResponse,
+    SpacetrackError,
+    SpacetrackLoginFailed,
+    SpacetrackRateLimited,
+    SpacetrackServerError,
+    SpacetrackTimeout,
+    SpacetrackTlsError,
+    SpacetrackTooLarge,
+    SpacetrackUnreachable,
+)
+
+__all__ = [
+    "GP_QUERY_PATH",
+    "PUBLISHED_LIMITS",
+    "REQUESTS_PER_FETCH",
+    "RequestBudget",
+    "RequestBudgetExhausted",
+    "SpacetrackBadResponse",
+    "SpacetrackClient",
+    "SpacetrackError",
+    "SpacetrackLoginFailed",
+    "SpacetrackRateLimited",
+    "SpacetrackServerError",
+    "SpacetrackTimeout",
+    "SpacetrackTlsError",
+    "SpacetrackTooLarge",
+    "SpacetrackUnreachable",
+]

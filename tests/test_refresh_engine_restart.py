@@ -1,0 +1,92 @@
+"""A restarted engine is reloaded from the frontend's memory, without asking space-track again."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from fake_spacetrack import (
+    FakeSpaceTrack,
+    Rig,
+    running_fake,
+    source_for,
+    wait_for,
+    write_ca_file,
+)
+from satveto.engine_client import EngineError
+from satveto.engine_process import EngineProcess
+
+COUNT = 200
+
+
+@pytest.fixture
+async def fake(tls_files: tuple[Path, Path]) -> AsyncIterator[FakeSpaceTrack]:
+    async with running_fake(tls_files, count=COUNT) as server:
+        yield server
+
+
+@pytest.fixture
+async def rig(
+    engine_process: EngineProcess, fake: FakeSpaceTrack, tls_ca: trustme.CA, tmp_path: Path
+) -> AsyncIterator[Rig]:
+    rig = Rig(engine_process.socket_path, source_for(fake, write_ca_file(tls_ca, tmp_path)))
+    yield rig
+    await rig.close()
+
+
+async def kill_and_restart(engine: EngineProcess) -> None:
+    assert engine.process is not None
+    engine.process.kill()  # SIGKILL: the catalog in the engine is gone with it
+    engine.process.wait()
+    engine.start()
+    await engine.wait_ready()
+
+
+async def ping_catalog(rig: Rig) -> dict | None:
+    """Ping through the frontend's own client; pooled sockets to the dead engine fail once."""
+    for _ in range(8):
+        try:
+            return await rig.ping_catalog()
+        except EngineError:
+            continue
+    raise AssertionError("the engine does not answer")
+
+
+async def test_reload_engine_if_needed_restores_the_catalog_without_a_fetch(
+    rig: Rig, engine_process: EngineProcess, fake: FakeSpaceTrack
+) -> None:
+    assert await rig.refresher.refresh_once() == "ok"
+    before = await ping_catalog(rig)
+    assert before is not None
+    await kill_and_restart(engine_process)
+    assert await ping_catalog(rig) is None
+
+    assert await rig.catalog.reload_engine_if_needed(None) is True
+
+    after = await ping_catalog(rig)
+    assert after is not None
+    assert after["objects"] == COUNT
+    assert after["generation"] == before["generation"]
+    assert after["fetched_at_unix"] == before["fetched_at_unix"]  # age is not reset
+    assert fake.queries == 1
+    assert fake.logins == 1
+
+
+async def test_the_engine_watch_notices_the_restart_and_reloads(
+    rig: Rig, engine_process: EngineProcess, fake: FakeSpaceTrack
+) -> None:
+    await rig.refresher.start()  # empty engine: fetches at once
+    await wait_for(lambda: rig.refresher.last_outcome == "ok")
+    await kill_and_restart(engine_process)
+    for _ in range(8):  # a stale pooled socket may eat a ping or two
+        await rig.refresher.check_engine()
+        held = await ping_catalog(rig)
+        if held is not None:
+            break
+    assert held is not None
+    assert held["objects"] == COUNT
+    assert rig.metric("satveto_engine_restarts_detected_total") == 1
+    assert fake.queries == 1

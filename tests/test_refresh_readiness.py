@@ -1,0 +1,111 @@
+"""catalog.max_age_s: an old catalog turns /v1/ready into 503 and shows in catalog_age_seconds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from fake_spacetrack import Rig, gp_catalog
+from satveto.app import create_app
+from satveto.catalog.demo import build_demo_catalog
+from satveto.catalog.sources import DemoSource, FileSource
+from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig
+from satveto.engine_client import EngineClient
+from satveto.services.catalog import CatalogService
+from satveto.services.readiness import ReadinessService
+from satveto.tls import server_ssl_context
+
+MAX_AGE = 3600.0
+
+
+async def get_ready(
+    tls_files: tuple[Path, Path], engine_socket: Path, session: aiohttp.ClientSession
+) -> tuple[int, dict]:
+    cert, key = tls_files
+    config = Config(
+        server=ServerConfig(tls_cert=cert, tls_key=key),
+        engine=EngineConfig(socket=engine_socket, timeout_s=2.0),
+        # A source that cannot deliver: if the application runs a refresher, it leaves the
+        # catalog under test alone (the fetch fails and backs off for minutes).
+        catalog=CatalogConfig(source="file", file=cert.parent / "absent.json", max_age_s=MAX_AGE),
+    )
+    runner = web.AppRunner(create_app(config), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl_context(cert, key))
+    await site.start()
+    try:
+        port = runner.addresses[0][1]
+        async with session.get(f"https://localhost:{port}/v1/ready") as response:
+            return response.status, await response.json()
+    finally:
+        await runner.cleanup()
+
+
+async def test_ready_is_503_once_the_catalog_is_older_than_max_age(
+    tls_files: tuple[Path, Path], engine_socket: Path, http_session: aiohttp.ClientSession
+) -> None:
+    records = build_demo_catalog(dt.datetime.now(dt.UTC), count=200)
+    engine = EngineClient(engine_socket, timeout_s=5.0)
+    catalog = CatalogService(engine, 0.8)
+    try:
+        await catalog.install(records, time.time() - MAX_AGE - 120.0, "spacetrack")
+        status, body = await get_ready(tls_files, engine_socket, http_session)
+        assert status == 503
+        assert body["error"]["code"] == "not_ready"
+        assert body["error"]["message"].startswith("catalog is ")
+        assert f"(limit {MAX_AGE:.0f} s)" in body["error"]["message"]
+        # A fresh fetch makes it ready again.
+        await catalog.install(records, time.time(), "spacetrack")
+        status, body = await get_ready(tls_files, engine_socket, http_session)
+        assert status == 200
+        assert body["status"] == "ready"
+    finally:
+        await engine.close()
+
+
+async def test_age_gauge_and_readiness_follow_the_catalog_in_force(
+    engine_socket: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    lag = [MAX_AGE + 400.0]  # how far in the past the demo source says it was fetched
+    source = DemoSource(count=200, clock=lambda: time.time() - lag[0])
+    rig = Rig(engine_socket, source, max_age_s=MAX_AGE)
+    readiness = ReadinessService(rig.engine, MAX_AGE)
+    try:
+        assert rig.metric("satveto_catalog_age_seconds") == float("inf")  # nothing yet
+        with caplog.at_level(logging.ERROR, logger="satveto.refresh"):
+            assert await rig.refresher.refresh_once() == "ok"
+        assert MAX_AGE + 400 <= rig.metric("satveto_catalog_age_seconds") < MAX_AGE + 460
+        assert not (await readiness.check()).ready
+        assert any("older than catalog.max_age_s" in r.getMessage() for r in caplog.records)
+        lag[0] = 0.0
+        assert await rig.refresher.refresh_once() == "ok"
+        assert rig.metric("satveto_catalog_age_seconds") < 60
+        assert (await readiness.check()).ready
+    finally:
+        await rig.close()
+
+
+async def test_a_file_nobody_updates_ages_like_a_catalog_nobody_fetched(
+    engine_socket: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "gp.json"
+    path.write_text(json.dumps(gp_catalog(dt.datetime.now(dt.UTC), 100)))
+    old = time.time() - MAX_AGE - 60.0
+    os.utime(path, (old, old))
+    rig = Rig(engine_socket, FileSource(path), max_age_s=MAX_AGE)
+    try:
+        assert await rig.refresher.refresh_once() == "ok"
+        held = await rig.ping_catalog()
+        assert held is not None
+        assert held["fetched_at_unix"] == pytest.approx(old)
+        assert not (await ReadinessService(rig.engine, MAX_AGE).check()).ready
+    finally:
+        await rig.close()

@@ -1,0 +1,158 @@
+"""Frontend start: adopt a young engine catalog from the same source, else fetch at once."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import trustme
+
+from fake_spacetrack import FakeSpaceTrack, Rig, running_fake, source_for, wait_for, write_ca_file
+from satveto.catalog.demo import build_demo_catalog
+from satveto.engine_client import EngineClient
+from satveto.engine_process import EngineProcess
+from satveto.services.catalog import CatalogService
+from satveto.services.refresh import RefreshPolicy
+
+COUNT = 200
+INTERVAL = 3600.0
+
+
+@pytest.fixture
+async def fake(tls_files: tuple[Path, Path]) -> AsyncIterator[FakeSpaceTrack]:
+    async with running_fake(tls_files, count=COUNT) as server:
+        yield server
+
+
+@pytest.fixture
+def ca_file(tls_ca: trustme.CA, tmp_path: Path) -> Path:
+    return write_ca_file(tls_ca, tmp_path)
+
+
+async def preload(socket_path: Path, source: str, fetched_at_unix: float) -> str:
+    """What an earlier frontend process left in the engine; returns its generation."""
+    records = build_demo_catalog(dt.datetime.now(dt.UTC), count=COUNT)
+    client = EngineClient(socket_path, timeout_s=5.0)
+    try:
+        report = await CatalogService(client, 0.8).install(records, fetched_at_unix, source)
+    finally:
+        await client.close()
+    return report.generation
+
+
+async def test_young_catalog_of_the_same_source_is_adopted_without_a_fetch(
+    engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
+) -> None:
+    fetched_at = time.time() - 100.0
+    generation = await preload(engine_socket, "spacetrack", fetched_at)
+    rig = Rig(engine_socket, source_for(fake, ca_file), interval_s=INTERVAL)
+    try:
+        await rig.refresher.start()
+        await asyncio.sleep(0.2)
+        assert fake.total == 0
+        due = rig.refresher.next_refresh_at_unix
+        assert due is not None
+        # Scheduled from the adopted catalog's fetch time, not from now.
+        assert fetched_at + INTERVAL - 1 <= due <= fetched_at + 1.1 * INTERVAL + 1
+        assert 99 <= rig.metric("satveto_catalog_age_seconds") < 130
+        assert rig.metric("satveto_catalog_objects") == COUNT
+        assert rig.catalog.current is None  # the documented trade-off: no copy in memory
+        held = await rig.ping_catalog()
+        assert held is not None
+        assert held["generation"] == generation
+    finally:
+        await rig.close()
+
+
+@pytest.mark.parametrize(
+    ("source", "age_s"),
+    [("spacetrack", 172800.0 + 60.0), ("demo", 100.0), (None, 0.0)],
+    ids=["too-old", "other-source", "empty-engine"],
+)
+async def test_otherwise_the_catalog_is_fetched_at_once(
+    engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path, source: str | None, age_s: float
+) -> None:
+    if source is not None:
+        await preload(engine_socket, source, time.time() - age_s)
+    rig = Rig(engine_socket, source_for(fake, ca_file))
+    try:
+        await rig.refresher.start()
+        await wait_for(lambda: rig.refresher.attempts == 1)
+        assert rig.refresher.last_outcome == "ok"
+        assert fake.queries == 1
+        held = await rig.ping_catalog()
+        assert held is not None
+        assert held["generation"].startswith("spacetrack-")
+        assert time.time() - held["fetched_at_unix"] < 30
+    finally:
+        await rig.close()
+
+
+async def test_after_adoption_a_much_smaller_catalog_is_still_refused(
+    engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
+) -> None:
+    generation = await preload(engine_socket, "spacetrack", time.time() - 100.0)
+    rig = Rig(engine_socket, source_for(fake, ca_file))
+    try:
+        await rig.refresher.start()
+        fake.fault = "small"
+        assert await rig.refresher.refresh_once() == "implausible"
+        held = await rig.ping_catalog()
+        assert held is not None
+        assert held["generation"] == generation
+        fake.fault = None
+        assert await rig.refresher.refresh_once() == "ok"
+    finally:
+        await rig.close()
+
+
+async def test_engine_restart_after_adoption_triggers_a_fetch(
+    engine_process: EngineProcess, fake: FakeSpaceTrack, ca_file: Path
+) -> None:
+    await preload(engine_process.socket_path, "spacetrack", time.time() - 100.0)
+    policy = RefreshPolicy(interval_s=INTERVAL, engine_watch_s=0.05)
+    rig = Rig(engine_process.socket_path, source_for(fake, ca_file), policy=policy)
+    try:
+        await rig.refresher.start()
+        await asyncio.sleep(0.1)
+        assert fake.total == 0
+        engine_process.process.kill()
+        engine_process.process.wait()
+        engine_process.start()
+        await engine_process.wait_ready()
+        # Nothing in memory to reload from: the watch asks for a fetch at once.
+        await wait_for(lambda: rig.refresher.last_outcome == "ok")
+        assert fake.queries == 1
+        held = await rig.ping_catalog()
+        assert held is not None
+        assert held["objects"] == COUNT
+        assert rig.metric("satveto_engine_restarts_detected_total") == 1
+    finally:
+        await rig.close()
+
+
+async def test_without_its_own_watch_a_refresh_can_be_requested(
+    engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
+) -> None:
+    # How the application runs it: its EngineSupervisor pings and keeps the gauges.
+    await preload(engine_socket, "spacetrack", time.time() - 100.0)
+    rig = Rig(engine_socket, source_for(fake, ca_file), watch_engine=False)
+    try:
+        await rig.refresher.start()
+        rig.metrics.catalog_age.set(12.0)  # the supervisor's value is not overridden
+        await asyncio.sleep(0.1)
+        assert fake.total == 0
+        for _ in range(5):  # e.g. a supervisor asking at every ping
+            rig.refresher.request_refresh()
+        await wait_for(lambda: rig.refresher.last_outcome == "ok")
+        for _ in range(5):
+            rig.refresher.request_refresh()
+            await asyncio.sleep(0.02)
+        assert fake.queries == 1  # one refresh per backoff step, however often asked
+        assert rig.metric("satveto_catalog_age_seconds") == 12.0
+    finally:
+        await rig.close()
