@@ -33,7 +33,7 @@ void load_terms(LaneBlock& block, std::size_t lane, const NearEarthTerms& terms)
   for (std::size_t k = 0; k < kNearEarthTermCount; ++k) block.term[k][lane] = terms[k];
 }
 
-void secular_near_earth(LaneBlock& b) noexcept {
+SATVETO_LANE_CLONES void secular_near_earth(LaneBlock& b) noexcept {
   const std::size_t n = b.count;
   for (std::size_t i = 0; i < n; ++i) {
     const double t = b.tsince[i];
@@ -122,7 +122,7 @@ struct KeplerState {
 
 }  // namespace
 
-void periodics_and_position(LaneBlock& b) noexcept {
+SATVETO_LANE_CLONES void periodics_and_position(LaneBlock& b) noexcept {
   const std::size_t n = b.count;
   double axnl[kLanes], aynl[kLanes], u[kLanes];
   KeplerState even, odd;
