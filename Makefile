@@ -55,8 +55,14 @@ engine-tests: build
 python-tests: build
 	$(VENV)/bin/pytest
 
+# Benchmarks (not tests): figures for the README. About 5 minutes on 2 cores.
+BENCH_BUILD := build/bench
 bench: build
-	$(VPY) benchmarks/run_all.py
+	cmake -S engine -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DSATVETO_BUILD_BENCH=ON > /dev/null
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target satveto-sgp4-tool
+	$(VPY) benchmarks/propagation.py --tool $(BENCH_BUILD)/bench/satveto-sgp4-tool
+	$(VPY) benchmarks/visit_matching.py --objects 50000 --visits 40
+	$(VPY) benchmarks/http_end_to_end.py --engine real --visits 20
 
 clean:
 	rm -rf build $(VENV)

@@ -7,10 +7,9 @@ DIASource answers), and the DIASource requests per second.
 
 The frontend (over TLS) runs in a child process and the engine in another, so that the
 client's JSON work and the fake engine's Python work do not share the frontend's event loop.
-``--engine fake`` (the default until the engine implements register_visit/filter_sources)
-uses tests/fake_engine.py, whose veto is trivial: the figures then measure the HTTP,
-validation and RPC path, not the matching.  ``--engine real``
-starts satveto-engine with the in-memory demo catalog.
+``--engine real`` (the default) starts satveto-engine with the in-memory demo catalog;
+``--engine fake`` uses tests/fake_engine.py, whose veto is trivial, to measure the HTTP,
+validation and RPC path alone.
 
     python benchmarks/http_end_to_end.py --visits 5 [--engine real]
 """
@@ -193,7 +192,7 @@ async def _run(base: str, cafile: str, visits: int, detectors: int, sources: int
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--engine", choices=("fake", "real"), default="fake")
+    parser.add_argument("--engine", choices=("fake", "real"), default="real")
     parser.add_argument("--visits", type=int, default=5)
     parser.add_argument("--detectors", type=int, default=189)
     parser.add_argument("--sources", type=int, default=1000)

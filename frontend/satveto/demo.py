@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import json
+import math
 import shutil
 import ssl
 import tempfile
@@ -34,25 +35,83 @@ from satveto.tls import server_ssl_context, write_self_signed_certificate
 MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
 
 
-def sample_visit(now_unix: float) -> dict[str, Any]:
-    """A 30 s exposure starting now, pointed well above the horizon of Rubin."""
-    start_mjd = MJD_UNIX_EPOCH + now_unix / 86400.0
-    return {
+PIXEL_SCALE_DEG = 0.2 / 3600.0  # LSSTCam: 0.2 arcsec per 10 um pixel
+DETECTOR = 94  # an E2V science detector, 4096 x 4004 pixels
+DETECTOR_PIXELS = (4096, 4004)
+
+
+def tangent_pixel(ra: float, dec: float, ra0: float, dec0: float) -> tuple[float, float]:
+    """0-based pixel of (ra, dec) under a TAN WCS centred on (ra0, dec0) at the detector's middle,
+    north up and east left (degrees in, standard gnomonic projection)."""
+    r, d, r0, d0 = map(math.radians, (ra, dec, ra0, dec0))
+    cos_c = math.sin(d0) * math.sin(d) + math.cos(d0) * math.cos(d) * math.cos(r - r0)
+    xi = math.degrees(math.cos(d) * math.sin(r - r0) / cos_c)
+    eta = math.degrees(
+        (math.cos(d0) * math.sin(d) - math.sin(d0) * math.cos(d) * math.cos(r - r0)) / cos_c
+    )
+    cx, cy = DETECTOR_PIXELS[0] / 2 - 0.5, DETECTOR_PIXELS[1] / 2 - 0.5
+    return cx - xi / PIXEL_SCALE_DEG, cy + eta / PIXEL_SCALE_DEG
+
+
+async def sample_requests(
+    socket_path: Path, records: list[dict[str, Any]], now_unix: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A visit pointed at a demo satellite's predicted position, and a DIASource request with
+    sources on its track (to be vetoed) and sources elsewhere (to be allowed).
+
+    Uses the engine's diagnostic `observe` on the local socket: the demo is an operator tool.
+    """
+    start = MJD_UNIX_EPOCH + now_unix / 86400.0
+    mid = start + 15 / 86400
+    client = EngineClient(socket_path, timeout_s=30.0, connections=1)
+    try:
+        # A geostationary object above the horizon: its 30 s track crosses a detector slowly,
+        # and its corridor at ~37,000 km is about 60 pixels wide, so the picture is clear.
+        instants = [mid + k / 86400 for k in range(-15, 16, 3)]
+        for record in records:
+            if not record["OBJECT_NAME"].startswith("DEMO-GEO"):
+                continue
+            seen = await client.call("observe", {"elements": record, "mjd": instants})
+            if seen["errors"][5] == 0 and seen["range_km"][5] < 39_000:  # above the horizon
+                break
+    finally:
+        await client.close()
+    ra0, dec0 = seen["ra_deg"][5], seen["dec_deg"][5]
+    visit = {
         "visit_id": int(time.strftime("%Y%m%d", time.gmtime(now_unix))) * 100000 + 1,
-        "exposure_start_mjd": start_mjd,
-        "exposure_end_mjd": start_mjd + 30.0 / 86400.0,
-        "boresight_ra": 150.1,
-        "boresight_dec": -30.2,
-        "rotation_deg": 12.5,
+        "exposure_start_mjd": start,
+        "exposure_end_mjd": start + 30.0 / 86400.0,
+        "boresight_ra": ra0,
+        "boresight_dec": dec0,
+        "rotation_deg": 0.0,
     }
-
-
-def sample_diasources(visit_id: int) -> dict[str, Any]:
-    sources = [
-        {"diasource_id": i + 1, "bbox": [100 + 97 * i, 200 + 89 * i, 112 + 97 * i, 213 + 89 * i]}
-        for i in range(40)
-    ]
-    return {"visit_id": visit_id, "detector_id": 94, "diasources": sources}
+    sources = []
+    for ra, dec in zip(seen["ra_deg"], seen["dec_deg"], strict=True):
+        x, y = tangent_pixel(ra, dec, ra0, dec0)
+        if 10 <= x < DETECTOR_PIXELS[0] - 10 and 10 <= y < DETECTOR_PIXELS[1] - 10:
+            sources.append([round(x) - 4, round(y) - 4, round(x) + 4, round(y) + 4])
+    on_track = len(sources)
+    # Off the track: 400 pixels (80 arcsec) to either side of it, well outside the corridor.
+    for k, (ra, dec) in enumerate(zip(seen["ra_deg"][::2], seen["dec_deg"][::2], strict=True)):
+        x, y = tangent_pixel(ra, dec, ra0, dec0)
+        y += 400 if k % 2 else -400
+        if 10 <= x < DETECTOR_PIXELS[0] - 10 and 10 <= y < DETECTOR_PIXELS[1] - 10:
+            sources.append([round(x) - 6, round(y) - 6, round(x) + 6, round(y) + 6])
+    diasources = {
+        "visit_id": visit["visit_id"],
+        "detector_id": DETECTOR,
+        "diasources": [{"diasource_id": i + 1, "bbox": box} for i, box in enumerate(sources)],
+        "wcs": {
+            "crval": [ra0, dec0],
+            "crpix": [DETECTOR_PIXELS[0] / 2 + 0.5, DETECTOR_PIXELS[1] / 2 + 0.5],
+            "cd": [[-PIXEL_SCALE_DEG, 0.0], [0.0, PIXEL_SCALE_DEG]],
+        },
+    }
+    print(
+        f"\nsample: a visit pointed at a synthetic satellite; sources 1-{on_track} lie on its "
+        f"predicted track, sources {on_track + 1}-{len(sources)} do not"
+    )
+    return visit, diasources
 
 
 async def _show(session: aiohttp.ClientSession, method: str, url: str, body: Any = None) -> None:
@@ -65,8 +124,8 @@ async def _show(session: aiohttp.ClientSession, method: str, url: str, body: Any
     print(f"\n{method} {url} -> {response.status}\n{shown}", flush=True)
 
 
-async def load_demo_catalog(socket_path: Path) -> None:
-    """Builds the synthetic catalog in memory and installs it in the engine."""
+async def load_demo_catalog(socket_path: Path) -> list[dict[str, Any]]:
+    """Builds the synthetic catalog in memory, installs it in the engine, and returns it."""
     now = time.time()
     records = build_demo_catalog(dt.datetime.fromtimestamp(now, dt.UTC))
     validated = validate_catalog(records, now=dt.datetime.fromtimestamp(now, dt.UTC))
@@ -78,6 +137,7 @@ async def load_demo_catalog(socket_path: Path) -> None:
     finally:
         await client.close()
     print(f"demo catalog: {report.accepted} synthetic objects in the engine ({report.generation})")
+    return validated.records
 
 
 async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
@@ -88,7 +148,7 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
         cert_file, key_file = write_self_signed_certificate(workdir)
         engine.start()
         await engine.wait_ready()
-        await load_demo_catalog(engine.socket_path)
+        records = await load_demo_catalog(engine.socket_path)
         config = Config(
             server=ServerConfig(port=port, tls_cert=cert_file, tls_key=key_file),
             engine=EngineConfig(socket=workdir / "engine.sock"),
@@ -107,13 +167,11 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
 
         client_tls = ssl.create_default_context(cafile=str(cert_file))
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls)) as session:
-            visit = sample_visit(time.time())
             await _show(session, "GET", f"{base}/v1")
             await _show(session, "GET", f"{base}/v1/ready")
+            visit, diasources = await sample_requests(engine.socket_path, records, time.time())
             await _show(session, "POST", f"{base}/v1/visits", visit)
-            await _show(
-                session, "POST", f"{base}/v1/diasources", sample_diasources(visit["visit_id"])
-            )
+            await _show(session, "POST", f"{base}/v1/diasources", diasources)
 
         if keep_serving:
             print(

@@ -2,6 +2,7 @@
 
 #include "engine/omm_params.hpp"
 #include "engine/parallel.hpp"
+#include "matching/coarse_ephemeris.hpp"
 #include "rpc/errors.hpp"
 
 #include <algorithm>
@@ -85,6 +86,8 @@ CatalogBuild build_catalog(const msgpack::object& objects, std::string generatio
         catalog->oldest_epoch_mjd =
             catalog->satellites.empty() ? epoch : std::min(catalog->oldest_epoch_mjd, epoch);
         catalog->norad_ids.push_back(parsed[k].omm.norad_cat_id);
+        catalog->epoch_mjd.push_back(epoch);
+        catalog->slowest_speed_km_s.push_back(matching::slowest_speed_km_s(*satellites[k]));
         catalog->satellites.push_back(std::move(*satellites[k]));
     }
     if (catalog->satellites.empty()) return build;

@@ -43,17 +43,21 @@ void EphemerisKeeper::catalog_changed() {
 void EphemerisKeeper::run(std::stop_token stop) {
     while (!stop.stop_requested()) {
         const std::shared_ptr<const Catalog> catalog = state_.catalog();
+        const std::shared_ptr<const MatchingSettings> settings = state_.matching();
         const std::shared_ptr<const KeptEphemeris> kept = current_.load();
         const double now = now_mjd();
         const bool stale = kept == nullptr || kept->catalog != catalog ||
+                           !kept->ephemeris.has_cones_for(settings->site) ||
                            kept->ephemeris.time_of(kept->ephemeris.steps() - 1) - now < lead_s / 86400.0;
         if (catalog != nullptr && stale) {
             const auto started = std::chrono::steady_clock::now();
             auto next = std::make_shared<KeptEphemeris>();
             next->catalog = catalog;
             const auto steps = static_cast<std::size_t>((behind_s + ahead_s) / matching::coarse_step_s) + 1;
+            next->settings = settings;
             next->ephemeris = matching::CoarseEphemeris::build(*catalog, now - behind_s / 86400.0,
                                                                matching::coarse_step_s, steps, 1);
+            next->ephemeris.attach_cones(settings->site, 1);
             next->build_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             current_.store(std::move(next));

@@ -43,7 +43,9 @@ void ping(const EngineState& state, const Params& params, ResultPacker& out) {
 
 void pack_visit_stats(const EngineServices& services, ResultPacker& out) {
     const auto kept = services.keeper.current();
-    out.pack_map(7);
+    out.pack_map(8);
+    out.pack("veto_ms");
+    out.pack(static_cast<double>(services.visit_counters.veto_us.load()) / 1000.0);
     out.pack("cached");
     out.pack(static_cast<std::uint64_t>(services.visits.size()));
     out.pack("evictions");

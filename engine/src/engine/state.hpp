@@ -26,6 +26,8 @@ struct Catalog {
     double fetched_at_unix = 0.0;  // when the frontend obtained it from its source
     double oldest_epoch_mjd = 0.0; // UTC MJD of the oldest element set
     std::vector<std::int64_t> norad_ids;        // parallel to satellites
+    std::vector<double> epoch_mjd;              // element epochs (UTC MJD)
+    std::vector<double> slowest_speed_km_s;     // lower bounds of each object's speed
     std::vector<sgp4::Satellite> satellites;    // initialised SGP4/SDP4 state
     sgp4::SatelliteBatch batch;                 // the same objects, laid out for batch propagation
 };

@@ -7,7 +7,10 @@
 #include "rpc/errors.hpp"
 
 #include <cmath>
-#include <unordered_set>
+#include <algorithm>
+#include <chrono>
+#include <optional>
+#include <utility>
 
 namespace satveto::engine {
 namespace {
@@ -65,18 +68,50 @@ std::shared_ptr<const matching::VisitTracks> obtain_visit(VisitContext& context,
     return visit;
 }
 
-geometry::BBox read_bbox(const msgpack::object& o, const std::string& field, const geometry::Detector& detector) {
-    if (o.type != msgpack::type::ARRAY || o.via.array.size != 4)
-        throw RpcError(rpc::code::invalid_params, field + ": expected [x_min, y_min, x_max, y_max]");
+// An integer element of an array; its name ("ids[7]") is only built when it is wrong, since
+// a request carries up to 10^5 sources.
+std::int64_t int_at(const msgpack::object& array, std::size_t i, std::string_view array_name) {
+    const msgpack::object& o = array.via.array.ptr[i];
+    if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
+    if (o.type == msgpack::type::POSITIVE_INTEGER && o.via.u64 <= static_cast<std::uint64_t>(INT64_MAX))
+        return static_cast<std::int64_t>(o.via.u64);
+    throw RpcError(rpc::code::invalid_params, rpc::indexed_name(array_name, i) + ": expected an integer");
+}
+
+geometry::BBox read_bbox(const msgpack::object& boxes, std::size_t i, const geometry::Detector& detector) {
+    const msgpack::object& o = boxes.via.array.ptr[i];
+    auto fail = [&](const std::string& what) {
+        throw RpcError(rpc::code::invalid_params, rpc::indexed_name("bboxes", i) + ": " + what);
+    };
+    if (o.type != msgpack::type::ARRAY || o.via.array.size != 4) fail("expected [x_min, y_min, x_max, y_max]");
     std::int64_t c[4];
-    for (std::size_t k = 0; k < 4; ++k) c[k] = rpc::as_int(o.via.array.ptr[k], rpc::indexed_name(field, k));
-    if (c[0] < 0 || c[1] < 0 || c[0] > c[2] || c[1] > c[3])
-        throw RpcError(rpc::code::invalid_params, field + ": need 0 <= x_min <= x_max and 0 <= y_min <= y_max");
+    for (std::size_t k = 0; k < 4; ++k) c[k] = int_at(o, k, rpc::indexed_name("bboxes", i));
+    if (c[0] < 0 || c[1] < 0 || c[0] > c[2] || c[1] > c[3]) fail("need 0 <= x_min <= x_max and 0 <= y_min <= y_max");
     if (c[2] >= detector.n_pix_x || c[3] >= detector.n_pix_y)
-        throw RpcError(rpc::code::invalid_params, field + ": outside the detector's " +
-                                                      std::to_string(detector.n_pix_x) + " x " +
-                                                      std::to_string(detector.n_pix_y) + " pixels");
+        fail("outside the detector's " + std::to_string(detector.n_pix_x) + " x " + std::to_string(detector.n_pix_y) +
+             " pixels");
     return {c[0], c[1], c[2], c[3]};
+}
+
+// The index of the first element that repeats an earlier one, if any.  An open-addressing
+// table sized to a power of two above twice the count: one cache-friendly probe per id.
+std::optional<std::size_t> first_repeat(const std::vector<std::int64_t>& ids) {
+    std::size_t capacity = 16;
+    while (capacity < 2 * ids.size()) capacity *= 2;
+    std::vector<std::int64_t> slots(capacity);
+    std::vector<char> used(capacity, 0);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        // Fibonacci hashing spreads consecutive ids over the table.
+        std::size_t slot = static_cast<std::size_t>(static_cast<std::uint64_t>(ids[i]) * 0x9E3779B97F4A7C15ULL) &
+                           (capacity - 1);
+        while (used[slot]) {
+            if (slots[slot] == ids[i]) return i;
+            slot = (slot + 1) & (capacity - 1);
+        }
+        used[slot] = 1;
+        slots[slot] = ids[i];
+    }
+    return std::nullopt;
 }
 
 geometry::TanWcs read_wcs(const Params& w) {
@@ -168,13 +203,11 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
                                   std::to_string(boxes_in.via.array.size) + " boxes)");
     std::vector<std::int64_t> source_ids(n);
     std::vector<geometry::BBox> boxes(n);
-    std::unordered_set<std::int64_t> seen;
-    seen.reserve(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-        source_ids[i] = rpc::as_int(ids.via.array.ptr[i], rpc::indexed_name("ids", i));
-        if (!seen.insert(source_ids[i]).second) params.fail(rpc::indexed_name("ids", i), "duplicate id");
-        boxes[i] = read_bbox(boxes_in.via.array.ptr[i], rpc::indexed_name("bboxes", i), *detector);
+        source_ids[i] = int_at(ids, i, "ids");
+        boxes[i] = read_bbox(boxes_in, i, *detector);
     }
+    if (const auto repeat = first_repeat(source_ids)) params.fail(rpc::indexed_name("ids", *repeat), "duplicate id");
     std::optional<geometry::TanWcs> wcs;
     if (params.has("wcs")) wcs = read_wcs(params.sub("wcs"));
 
@@ -189,7 +222,10 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
             throw RpcError(rpc::code::unknown_visit, "visit_id: visit " + std::to_string(visit_id) + " is not registered");
     }
 
+    const auto veto_started = std::chrono::steady_clock::now();
     const std::vector<char> vetoed = matching::veto_boxes(*visit, *detector, boxes, wcs ? &*wcs : nullptr);
+    context.counters.veto_us += static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - veto_started).count());
     std::uint32_t allowed = 0;
     for (char v : vetoed) allowed += v ? 0 : 1;
     context.counters.sources_checked += n;

@@ -15,6 +15,7 @@ struct VisitCounters {
     std::atomic<std::uint64_t> with_kept_ephemeris{0};
     std::atomic<std::uint64_t> sources_checked{0};
     std::atomic<std::uint64_t> sources_vetoed{0};
+    std::atomic<std::uint64_t> veto_us{0};  // time spent vetting boxes, decoding excluded
 };
 
 struct VisitContext {

@@ -80,6 +80,12 @@ Vec3 FrameSnapshot::topocentric_gcrs(const Vec3& r_teme_km, double mjd_utc) cons
     return multiply(teme_to_gcrs_, {r_teme_km[0] - site[0], r_teme_km[1] - site[1], r_teme_km[2] - site[2]});
 }
 
+TangentBasis tangent_basis(double ra_rad, double dec_rad) {
+    return {unit_vector(ra_rad, dec_rad),
+            {-std::sin(ra_rad), std::cos(ra_rad), 0.0},
+            {-std::sin(dec_rad) * std::cos(ra_rad), -std::sin(dec_rad) * std::sin(ra_rad), std::cos(dec_rad)}};
+}
+
 Vec3 unit_vector(double ra_rad, double dec_rad) {
     const double c = std::cos(dec_rad);
     return {c * std::cos(ra_rad), c * std::sin(ra_rad), std::sin(dec_rad)};

@@ -66,6 +66,13 @@ private:
     Mat3 teme_to_gcrs_{};
 };
 
+// A direction with the unit vectors toward East and North at it: the axes of the gnomonic
+// (tangent-plane) projection about it, xi toward East and eta toward North.
+struct TangentBasis {
+    Vec3 center, east, north;
+};
+TangentBasis tangent_basis(double ra_rad, double dec_rad);
+
 // Unit vector of (ra, dec) in radians, and back.
 Vec3 unit_vector(double ra_rad, double dec_rad);
 void ra_dec_of(const Vec3& v, double& ra_rad, double& dec_rad);

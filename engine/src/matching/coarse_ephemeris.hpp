@@ -10,10 +10,23 @@
 #include "engine/state.hpp"
 #include "frames/frames.hpp"
 
+#include <cmath>
 #include <cstddef>
 #include <vector>
 
 namespace satveto::matching {
+
+// The directions (seen from the site) that the path between grid steps k and k+1 can take,
+// as a cone: centre, half-angle (chord bound included) and a lower bound of the range.
+// Independent of any visit, so computed once with the ephemeris; a visit then rejects an
+// object's chord with one dot product.  Floats: the test that reads them widens its threshold
+// by `cone_float_allowance_rad`.
+struct ChordCone {
+    float cx = 0, cy = 0, cz = 0;  // unit centre direction, TEME axes
+    float cos_half = -1, sin_half = 0;
+    float range_lo_km = NAN;  // NaN: the object did not propagate at one end
+};
+inline constexpr double cone_float_allowance_rad = 1e-5;
 
 class CoarseEphemeris {
 public:
@@ -34,12 +47,22 @@ public:
     double time_of(std::size_t k) const { return start_mjd_ + static_cast<double>(k) * step_s_ / 86400.0; }
     const frames::Vec3& position(std::size_t object, std::size_t k) const { return xyz_[object * steps_ + k]; }
 
+    // Computes the chord cones as seen from `site` (replacing any for another site).
+    void attach_cones(const frames::Site& site, unsigned threads);
+    bool has_cones_for(const frames::Site& site) const {
+        return !cones_.empty() && site.latitude_rad == cone_site_.latitude_rad &&
+               site.longitude_rad == cone_site_.longitude_rad && site.height_m == cone_site_.height_m;
+    }
+    const ChordCone& cone(std::size_t object, std::size_t k) const { return cones_[object * steps_ + k]; }
+
 private:
     double start_mjd_ = 0.0;
     double step_s_ = 0.0;
     std::size_t steps_ = 0;
     std::size_t objects_ = 0;
     std::vector<frames::Vec3> xyz_;  // object-major: the candidate search walks one object's steps
+    std::vector<ChordCone> cones_;   // same layout; entry k is the chord from step k to k+1
+    frames::Site cone_site_;
 };
 
 // Largest acceleration of a catalog object relative to the site (km/s^2): Earth's gravity at
@@ -54,5 +77,9 @@ inline constexpr double coarse_step_s = 30.0;
 inline double chord_deviation_bound_km(double step_s) {
     return max_relative_acceleration_km_s2 * step_s * step_s / 8.0;
 }
+
+// A lower bound of an object's speed over its orbit (km/s): the apocentre speed of the mean
+// ellipse, with a 10% allowance for the model's perturbations.
+double slowest_speed_km_s(const sgp4::Satellite& satellite);
 
 }  // namespace satveto::matching

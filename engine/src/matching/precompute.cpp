@@ -13,7 +13,6 @@ namespace {
 
 using frames::Vec3;
 
-constexpr double mu_km3_s2 = 398600.8;                 // WGS-72, as the propagator
 constexpr double track_chord_tolerance_rad = 0.5 * arcsec;  // how far a dense track may leave its chords
 constexpr double min_track_step_s = 0.02;
 constexpr double max_projectable_angle_rad = 80.0 * M_PI / 180.0;
@@ -33,7 +32,6 @@ Vec3 multiply_transposed(const frames::Mat3& m, const Vec3& v) {
     return {m[0][0] * v[0] + m[1][0] * v[1] + m[2][0] * v[2], m[0][1] * v[0] + m[1][1] * v[1] + m[2][1] * v[2],
             m[0][2] * v[0] + m[1][2] * v[1] + m[2][2] * v[2]};
 }
-bool finite(const Vec3& a) { return std::isfinite(a[0]) && std::isfinite(a[1]) && std::isfinite(a[2]); }
 double angle_between(const Vec3& u, const Vec3& v) { return std::atan2(length(cross(u, v)), dot(u, v)); }
 
 // Smallest distance from the origin (the site) to the 3-d segment [p0, p1].
@@ -63,25 +61,6 @@ double angle_to_chord(const Vec3& b, const Vec3& p0, const Vec3& p1) {
     return std::asin(std::min(1.0, std::fabs(off_plane)));
 }
 
-// A lower bound of the object's speed over its orbit: speed at apocentre of the mean
-// ellipse, with a 10% allowance for the model's perturbations.
-double slowest_speed_km_s(const sgp4::Satellite& satellite) {
-    const double n_rad_s = satellite.elements.mean_motion / 60.0;
-    const double a_km = std::cbrt(mu_km3_s2 / (n_rad_s * n_rad_s));
-    const double e = std::clamp(satellite.elements.eccentricity, 0.0, 0.999);
-    return 0.9 * std::sqrt(mu_km3_s2 / a_km * (1.0 - e) / (1.0 + e));
-}
-
-// Unit vectors east and north at a direction, spanning its tangent plane.
-struct TangentBasis {
-    Vec3 center, east, north;
-};
-
-TangentBasis tangent_basis(double ra_rad, double dec_rad) {
-    return {frames::unit_vector(ra_rad, dec_rad), {-std::sin(ra_rad), std::cos(ra_rad), 0.0},
-            {-std::sin(dec_rad) * std::cos(ra_rad), -std::sin(dec_rad) * std::sin(ra_rad), std::cos(dec_rad)}};
-}
-
 // What the candidate search learned about one object.
 struct Window {
     bool candidate = false;
@@ -96,17 +75,23 @@ struct VisitGeometry {
     const VisitParams& params;
     const ToleranceModel& tolerance;
     const frames::FrameSnapshot& frame;
-    TangentBasis basis;   // GCRS axes
+    frames::TangentBasis basis;   // GCRS axes
     Vec3 boresight_teme;
     double field_radius_rad;
     double mid_mjd;
+    // Prefilter: no chord whose cone stays farther than this from the boresight can be a
+    // candidate (for chords at range >= prefilter_range_floor_km).
+    double prefilter_cos = -1.0;
+    double prefilter_sin = 0.0;
 };
+
+// Below this range the prefilter's corridor bound does not hold; such chords get the exact test.
+constexpr double prefilter_range_floor_km = 100.0;
 
 // The padded time window of every object: the exposure, widened by its along-track uncertainty.
 void set_window(const VisitGeometry& g, std::size_t i, Window& w) {
-    const sgp4::Satellite& satellite = g.catalog.satellites[i];
-    w.age_days = g.mid_mjd - satellite.elements.epoch.mjd();
-    const double pad_days = g.tolerance.time_pad_s(w.age_days, slowest_speed_km_s(satellite)) / 86400.0;
+    w.age_days = g.mid_mjd - g.catalog.epoch_mjd[i];
+    const double pad_days = g.tolerance.time_pad_s(w.age_days, g.catalog.slowest_speed_km_s[i]) / 86400.0;
     w.begin_mjd = g.params.exposure_start_mjd - pad_days;
     w.end_mjd = g.params.exposure_end_mjd + pad_days;
 }
@@ -119,12 +104,22 @@ void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::
                                 static_cast<std::size_t>(std::ceil((w.end_mjd - e.start_mjd()) / step_days)));
     const double deviation_km = chord_deviation_bound_km(e.step_s());
     for (std::size_t k = k_begin; k < k_end; ++k) {
-        const Vec3& r0 = e.position(i, k);
-        const Vec3& r1 = e.position(i, k + 1);
-        if (!finite(r0) || !finite(r1)) {
+        const ChordCone& cone = e.cone(i, k);
+        if (std::isnan(cone.range_lo_km)) {
             w.unpropagated = true;
             continue;
         }
+        if (cone.range_lo_km >= prefilter_range_floor_km) {
+            // cos and sin of (prefilter angle + cone half-angle); when their sum passes pi the
+            // cone covers every direction within reach and cannot reject.
+            const double sum_sin = g.prefilter_sin * cone.cos_half + g.prefilter_cos * cone.sin_half;
+            const double sum_cos = g.prefilter_cos * cone.cos_half - g.prefilter_sin * cone.sin_half;
+            const double along = g.boresight_teme[0] * cone.cx + g.boresight_teme[1] * cone.cy +
+                                 g.boresight_teme[2] * cone.cz;
+            if (sum_sin >= 0.0 && along < sum_cos - 1e-6) continue;
+        }
+        const Vec3& r0 = e.position(i, k);
+        const Vec3& r1 = e.position(i, k + 1);
         const Vec3 p0 = sub(r0, site_teme[k]);
         const Vec3 p1 = sub(r1, site_teme[k + 1]);
         const double range_lo = std::max(1.0, origin_segment_distance(p0, p1) - deviation_km);
@@ -253,23 +248,32 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     const frames::FrameSnapshot frame(mid_mjd, site);
     const double ra = params.boresight_ra_deg * M_PI / 180.0;
     const double dec = params.boresight_dec_deg * M_PI / 180.0;
-    const VisitGeometry g{catalog, params, tolerance, frame, tangent_basis(ra, dec),
-                          multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
-                          field_of_view_radius_rad(), mid_mjd};
+    VisitGeometry g{catalog, params, tolerance, frame, frames::tangent_basis(ra, dec),
+                    multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
+                    field_of_view_radius_rad(), mid_mjd};
 
     // 1. Every object's padded window, and a coarse ephemeris covering all of them.
     std::vector<Window> windows(catalog.objects);
     double need_begin = params.exposure_start_mjd, need_end = params.exposure_end_mjd;
+    double max_age = 0.0;
     for (std::size_t i = 0; i < catalog.objects; ++i) {
         set_window(g, i, windows[i]);
         need_begin = std::min(need_begin, windows[i].begin_mjd);
         need_end = std::max(need_end, windows[i].end_mjd);
+        max_age = std::max(max_age, std::fabs(windows[i].age_days));
     }
+    // The widest reach any chord at range >= the floor can have (its inflation is in its cone).
+    const double prefilter_rad = g.field_radius_rad + tolerance.margin_rad() +
+                                 tolerance.corridor_rad(max_age, prefilter_range_floor_km) + cone_float_allowance_rad;
+    g.prefilter_cos = std::cos(std::min(prefilter_rad, M_PI));
+    g.prefilter_sin = std::sin(std::min(prefilter_rad, M_PI));
     CoarseEphemeris own;
     const CoarseEphemeris* e = ephemeris;
-    if (e == nullptr || e->objects() != catalog.objects || !e->covers(need_begin, need_end)) {
+    if (e == nullptr || e->objects() != catalog.objects || !e->covers(need_begin, need_end) ||
+        !e->has_cones_for(site)) {
         const auto steps = static_cast<std::size_t>(std::ceil((need_end - need_begin) * 86400.0 / coarse_step_s)) + 1;
         own = CoarseEphemeris::build(catalog, need_begin, coarse_step_s, std::max<std::size_t>(steps, 2), threads);
+        own.attach_cones(site, threads);
         e = &own;
     } else {
         visit.used_cached_ephemeris = true;

@@ -1,9 +1,11 @@
 #include "matching/veto.hpp"
 
-#include "geometry/gnomonic.hpp"
+#include "frames/frames.hpp"
+
+#include <algorithm>
+#include <optional>
 
 #include <cmath>
-#include <numeric>
 
 namespace satveto::matching {
 namespace {
@@ -16,19 +18,68 @@ std::array<geometry::Vec2, 4> pixel_corners(const geometry::BBox& b) {
 }
 
 bool quad_on_track(const Quad& quad, double bow, const VisitTracks& visit, std::span<const std::uint32_t> segments) {
-    Box box;
-    for (const Point& p : quad) box.add(p);
+    // Source boxes are a few arcseconds across and reaches are tens or hundreds: the distance
+    // from the box's centre, give or take the box's radius, settles nearly every segment; the
+    // exact segment-to-quadrilateral distance is needed only in the band between.
+    const Point centre{(quad[0].x + quad[1].x + quad[2].x + quad[3].x) / 4,
+                       (quad[0].y + quad[1].y + quad[2].y + quad[3].y) / 4};
+    double radius = 0.0;
+    for (const Point& p : quad) radius = std::max(radius, norm(p - centre));
     for (std::uint32_t s : segments) {
         const TrackSegment& seg = visit.segments[s];
         const double reach = seg.reach + bow;
-        Box sbox;
-        sbox.add(seg.a);
-        sbox.add(seg.b);
-        if (!sbox.grown(reach).overlaps(box)) continue;
+        const double d = point_segment_distance(centre, seg.a, seg.b);
+        if (d <= reach - radius) return true;   // the whole box is within reach
+        if (d > reach + radius) continue;       // no part of it is
         if (segment_quad_distance(seg.a, seg.b, quad) <= reach) return true;
     }
     return false;
 }
+
+// Pixel (0-based) -> the visit's tangent plane under a TAN WCS.  Both are gnomonic projections,
+// so the map is a homography: exact, and free of trigonometry per corner.  The WCS plane's axis
+// vectors are taken from wcs_pixel_to_sky itself (at intermediate coordinates (1, 0) and (0, 1)
+// of a unit-CD copy), so whatever its pole convention, they agree with it exactly.
+class WcsToTangent {
+public:
+    WcsToTangent(const geometry::TanWcs& wcs, const frames::TangentBasis& visit) {
+        geometry::TanWcs unit = wcs;
+        unit.crpix = {1.0, 1.0};
+        unit.cd[0][0] = unit.cd[1][1] = 1.0;
+        unit.cd[0][1] = unit.cd[1][0] = 0.0;
+        const frames::Vec3 c = frames::unit_vector(wcs.crval.ra, wcs.crval.dec);
+        auto axis = [&](geometry::Vec2 at) {  // sqrt(2) * direction(c + axis) - c
+            const geometry::RaDec d = geometry::wcs_pixel_to_sky(unit, at);
+            const frames::Vec3 u = frames::unit_vector(d.ra, d.dec);
+            return frames::Vec3{M_SQRT2 * u[0] - c[0], M_SQRT2 * u[1] - c[1], M_SQRT2 * u[2] - c[2]};
+        };
+        const frames::Vec3 ex = axis({1.0, 0.0}), ey = axis({0.0, 1.0});
+        // v(p) = x ex + y ey + c with (x, y) = CD (p + 1 - crpix); rows of H project v on the
+        // visit's east, north and centre directions.
+        const frames::Vec3* rows[3] = {&visit.east, &visit.north, &visit.center};
+        for (int r = 0; r < 3; ++r) {
+            const frames::Vec3& w = *rows[r];
+            const double wx = w[0] * ex[0] + w[1] * ex[1] + w[2] * ex[2];
+            const double wy = w[0] * ey[0] + w[1] * ey[1] + w[2] * ey[2];
+            const double wc = w[0] * c[0] + w[1] * c[1] + w[2] * c[2];
+            h_[r][0] = wx * wcs.cd[0][0] + wy * wcs.cd[1][0];
+            h_[r][1] = wx * wcs.cd[0][1] + wy * wcs.cd[1][1];
+            h_[r][2] = wc + h_[r][0] * (1.0 - wcs.crpix.x) + h_[r][1] * (1.0 - wcs.crpix.y);
+        }
+    }
+
+    // False when the pixel's direction is not in front of the visit's tangent plane.
+    bool map(geometry::Vec2 pixel, Point& out) const {
+        const double z = h_[2][0] * pixel.x + h_[2][1] * pixel.y + h_[2][2];
+        if (!(z > 1e-6)) return false;
+        out = {(h_[0][0] * pixel.x + h_[0][1] * pixel.y + h_[0][2]) / z,
+               (h_[1][0] * pixel.x + h_[1][1] * pixel.y + h_[1][2]) / z};
+        return true;
+    }
+
+private:
+    double h_[3][3];
+};
 
 bool annulus_on_track(const geometry::RadiusRange& radii, double bow, const VisitTracks& visit,
                       std::span<const std::uint32_t> segments) {
@@ -47,37 +98,52 @@ std::vector<char> veto_boxes(const VisitTracks& visit, const geometry::Detector&
     std::vector<char> vetoed(boxes.size(), visit.veto_everything ? 1 : 0);
     if (visit.veto_everything || visit.segments.empty()) return vetoed;
 
-    // With a WCS the detector's placement comes from the WCS, not the camera model, so every
-    // segment of the visit is a suspect (they are few; the box test rejects most at once).
-    std::vector<std::uint32_t> all;
+    // With a WCS the detector's placement comes from the WCS, not the camera model: the
+    // segments that can touch it are found here, against its footprint under that WCS.
+    const frames::TangentBasis basis = frames::tangent_basis(visit.params.boresight_ra_deg * M_PI / 180.0,
+                                                             visit.params.boresight_dec_deg * M_PI / 180.0);
+    std::optional<WcsToTangent> to_tangent;
+    std::vector<std::uint32_t> binned;
     std::span<const std::uint32_t> suspects;
     if (wcs != nullptr) {
-        all.resize(visit.segments.size());
-        std::iota(all.begin(), all.end(), 0u);
-        suspects = all;
+        to_tangent.emplace(*wcs, basis);
+        const geometry::BBox whole{0, 0, detector.n_pix_x - 1, detector.n_pix_y - 1};
+        Quad footprint;
+        bool in_front = true;
+        const auto corners = pixel_corners(whole);
+        for (int c = 0; c < 4; ++c) in_front = in_front && to_tangent->map(corners[c], footprint[c]);
+        if (!in_front) {  // a WCS that does not face the boresight cannot be judged: veto all
+            std::fill(vetoed.begin(), vetoed.end(), 1);
+            return vetoed;
+        }
+        Box box;
+        for (const Point& p : footprint) box.add(p);
+        for (std::uint32_t s = 0; s < visit.segments.size(); ++s) {
+            const TrackSegment& seg = visit.segments[s];
+            Box sbox;
+            sbox.add(seg.a);
+            sbox.add(seg.b);
+            if (sbox.grown(seg.reach).overlaps(box) && segment_quad_distance(seg.a, seg.b, footprint) <= seg.reach)
+                binned.push_back(s);
+        }
+        suspects = binned;
     } else {
         suspects = visit.by_detector.at(static_cast<std::size_t>(detector.id));
     }
     if (suspects.empty()) return vetoed;
 
     const double rotation_rad = visit.params.rotation_deg.value_or(0.0) * M_PI / 180.0;
-    const geometry::RaDec boresight{visit.params.boresight_ra_deg * M_PI / 180.0,
-                                    visit.params.boresight_dec_deg * M_PI / 180.0};
     const double bow = geometry::bbox_edge_bow_bound_rad(detector);
     for (std::size_t i = 0; i < boxes.size(); ++i) {
-        if (wcs != nullptr) {
+        if (to_tangent) {
             // A TAN WCS maps pixel lines to great circles, which every gnomonic projection
             // maps to straight lines: the quad's edges are exact, no bow.
             Quad quad;
-            bool usable = true;
+            bool in_front = true;
             const auto corners = pixel_corners(boxes[i]);
-            for (int c = 0; c < 4; ++c) {
-                bool in_front = false;
-                quad[c] = geometry::sky_to_tangent(geometry::wcs_pixel_to_sky(*wcs, corners[c]), boresight, &in_front);
-                usable = usable && in_front;
-            }
-            // A box that does not even face the boresight cannot be judged: veto it (fail safe).
-            vetoed[i] = !usable || quad_on_track(quad, 0.0, visit, suspects);
+            for (int c = 0; c < 4; ++c) in_front = in_front && to_tangent->map(corners[c], quad[c]);
+            // A box that does not face the boresight cannot be judged: veto it (fail safe).
+            vetoed[i] = !in_front || quad_on_track(quad, 0.0, visit, suspects);
         } else if (visit.params.rotation_deg) {
             const geometry::Quad fa = geometry::bbox_field_angle_corners(detector, boxes[i]);
             Quad quad;
