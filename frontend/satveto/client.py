@@ -32,6 +32,8 @@ from typing import Any
 
 import aiohttp
 
+from satveto.allow_list import is_ordered_subset
+
 __all__ = [
     "SatvetoClient",
     "SatvetoError",
@@ -261,11 +263,6 @@ def _checked_allow_list(answer: Any, visit_id: int, detector_id: int, ids: list[
     if answer.get("visit_id") != visit_id or answer.get("detector_id") != detector_id:
         raise SatvetoProtocolError("the answer is for another visit or detector")
     allowed = answer["id_allow_list"]
-    position = {source_id: index for index, source_id in enumerate(ids)}
-    last = -1
-    for source_id in allowed:
-        index = position.get(source_id) if type(source_id) is int else None
-        if index is None or index <= last:
-            raise SatvetoProtocolError("id_allow_list is not an ordered subset of the ids sent")
-        last = index
+    if not is_ordered_subset(allowed, ids):
+        raise SatvetoProtocolError("id_allow_list is not an ordered subset of the ids sent")
     return allowed

@@ -1,6 +1,8 @@
 // Gnomonic projection (see gnomonic.hpp).
 #include "geometry/gnomonic.hpp"
 
+#include "geometry/angles.hpp"
+
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -9,15 +11,6 @@ namespace satveto::geometry {
 
 namespace {
 
-constexpr double kTwoPi = 2.0 * std::numbers::pi;
-
-double wrap_two_pi(double angle_rad) noexcept {
-  double a = std::fmod(angle_rad, kTwoPi);
-  if (a < 0.0) a += kTwoPi;
-  // fmod of a tiny negative number can round back up to exactly 2 pi.
-  if (a >= kTwoPi) a = 0.0;
-  return a;
-}
 
 }  // namespace
 

@@ -9,6 +9,8 @@
 //      default 180 deg when delta_0 < theta_0 = 90 deg and 0 otherwise (section 2.4).
 #include "geometry/tan_wcs.hpp"
 
+#include "geometry/angles.hpp"
+
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -18,14 +20,6 @@ namespace satveto::geometry {
 namespace {
 
 constexpr double kDegToRad = std::numbers::pi / 180.0;
-constexpr double kTwoPi = 2.0 * std::numbers::pi;
-
-double wrap_two_pi(double angle_rad) noexcept {
-  double a = std::fmod(angle_rad, kTwoPi);
-  if (a < 0.0) a += kTwoPi;
-  if (a >= kTwoPi) a = 0.0;
-  return a;
-}
 
 // Default LONPOLE (rad) of a zenithal projection.
 double default_lonpole(const TanWcs& wcs) noexcept {

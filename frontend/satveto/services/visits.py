@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
+from satveto.allow_list import is_ordered_subset
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
 from satveto.errors import ApiError
 from satveto.metrics import Metrics
@@ -127,23 +128,12 @@ async def timed_call(
 
 
 def checked_allow_list(result: Any, ids: list[int]) -> list[int]:
-    """The engine's ``allowed`` if it is a subset of ``ids`` in input order, else raises.
-
-    Each allowed id must appear in ``ids`` after the previous one: that rules out strangers,
-    repeats and reordering in a single pass.
-    """
+    """The engine's ``allowed`` if it is a subset of ``ids`` in input order, else raises."""
     if not isinstance(result, dict) or not isinstance(result.get("allowed"), list):
         raise MalformedEngineAnswer("filter_sources: no `allowed` list")
     allowed = result["allowed"]
-    if len(allowed) > len(ids):
-        raise MalformedEngineAnswer("filter_sources: more ids allowed than asked about")
-    position = {source_id: index for index, source_id in enumerate(ids)}
-    last = -1
-    for source_id in allowed:
-        index = position.get(source_id) if type(source_id) is int else None
-        if index is None or index <= last:
-            raise MalformedEngineAnswer("filter_sources: `allowed` is not an ordered subset")
-        last = index
+    if not is_ordered_subset(allowed, ids):
+        raise MalformedEngineAnswer("filter_sources: `allowed` is not an ordered subset")
     return allowed
 
 
