@@ -6,8 +6,9 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-# Debian packages the engine builds against (see README, "Dependencies").
-APT_PACKAGES := g++ cmake make pkg-config liberfa-dev libmsgpack-cxx-dev catch2
+# Debian packages: what the engine builds against, and systemd for `systemd-analyze verify`
+# of the units in the tests (see README, "Dependencies").
+APT_PACKAGES := g++ cmake make pkg-config liberfa-dev libmsgpack-cxx-dev catch2 systemd
 ASAN_BUILD := build/engine-asan
 JOBS ?= 2
 

@@ -37,6 +37,16 @@ def test_socket_is_private(engine_socket: Path) -> None:
     assert stat.S_IMODE(mode) == 0o600
 
 
+def test_socket_mode_0660_lets_the_group_connect(tmp_path: Path) -> None:
+    engine = EngineProcess(tmp_path / "e.sock", ["--socket-mode", "0660"])
+    engine.start()
+    try:
+        asyncio.run(engine.wait_ready())
+        assert stat.S_IMODE(os.stat(tmp_path / "e.sock").st_mode) == 0o660
+    finally:
+        assert engine.stop() == 0
+
+
 def test_unknown_method_and_bad_params_are_errors_not_crashes(
     engine_rpc: BlockingEngineClient,
 ) -> None:

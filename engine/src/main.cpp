@@ -4,6 +4,7 @@
 #include "engine/hardening.hpp"
 #include "engine/log.hpp"
 #include "engine/methods.hpp"
+#include "engine/notify.hpp"
 #include "engine/options.hpp"
 #include "engine/state.hpp"
 #include "rpc/dispatcher.hpp"
@@ -80,13 +81,17 @@ int run(const engine::Options& options) {
     rpc::ServerLimits limits;
     limits.max_message_bytes = options.max_message_bytes;
     limits.max_connections = options.max_connections;
+    limits.socket_mode = options.socket_mode;
     rpc::UnixServer server(options.socket_path, allowed, limits, dispatcher, connections);
     server.listen();
     engine::log_info("listening", {{"socket", options.socket_path},
                                    {"instance_id", state.instance_id()},
                                    {"threads", std::to_string(threads)},
                                    {"version", SATVETO_VERSION}});
+    engine::WatchdogPinger watchdog(engine::watchdog_timeout());
+    engine::notify_systemd("READY=1\nSTATUS=listening");
     server.serve(stop_fd);
+    engine::notify_systemd("STOPPING=1");
     engine::log_info("stopped", {{"socket", options.socket_path}});
     ::close(stop_fd);
     return 0;

@@ -36,3 +36,12 @@ TEST_CASE("bad flags are refused naming the flag") {
     REQUIRE(error_of({"--socket", "s", "--max-message-bytes", "10"}).starts_with("--max-message-bytes"));
     REQUIRE(error_of({"--socket", "s", "--frobnicate"}).starts_with("--frobnicate"));
 }
+
+TEST_CASE("the socket mode is 0600 unless 0660 is asked for") {
+    std::string error;
+    REQUIRE(parse_options({"--socket", "s"}, error)->socket_mode == 0600);
+    REQUIRE(parse_options({"--socket", "s", "--socket-mode", "0660"}, error)->socket_mode == 0660);
+    REQUIRE(parse_options({"--socket", "s", "--socket-mode", "600"}, error)->socket_mode == 0600);
+    REQUIRE(error_of({"--socket", "s", "--socket-mode", "0666"}).starts_with("--socket-mode"));
+    REQUIRE(error_of({"--socket", "s", "--socket-mode", "0700"}).starts_with("--socket-mode"));
+}

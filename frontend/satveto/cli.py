@@ -16,6 +16,7 @@ from satveto.catalog.sources import build_source
 from satveto.config import ConfigError, load_config
 from satveto.hardening import forbid_memory_dumps
 from satveto.logs import configure_logging
+from satveto.notify import reload_tls, serving_hook
 from satveto.tls import server_ssl_context
 
 log = logging.getLogger("satveto")
@@ -67,7 +68,10 @@ def serve_command(config_path: Path) -> int:
         port=config.server.port,
         ssl_context=ssl_context,
         access_log=None,
-        print=None,
+        # Called once the site serves: READY=1 to systemd, SIGHUP reloads the certificate.
+        print=serving_hook(
+            lambda: reload_tls(ssl_context, config.server.tls_cert, config.server.tls_key)
+        ),
     )
     return 0
 

@@ -20,7 +20,8 @@ bool parse_number(const std::string& text, T& out, T min, T max) {
 std::string usage_text() {
     return "usage: satveto-engine --socket PATH [options]\n"
            "\n"
-           "  --socket PATH              Unix socket to listen on (created mode 0600)\n"
+           "  --socket PATH              Unix socket to listen on\n"
+           "  --socket-mode MODE         0600 (default) or 0660: also the engine's group may connect\n"
            "  --threads N                worker threads for heavy methods (default: all cores)\n"
            "  --allowed-uid UID          uid allowed to connect; repeatable (default: own uid)\n"
            "  --max-message-bytes N      largest request accepted (default 268435456)\n"
@@ -79,6 +80,14 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
                 if (error.empty()) error = "--max-connections: expected an integer from 1 to 4096, got '" + text + "'";
                 return std::nullopt;
             }
+        } else if (flag == "--socket-mode") {
+            // Only these two: the socket must never be reachable by others, and the uid check
+            // (SO_PEERCRED) still applies to whoever the mode lets connect.
+            if (!value(text) || (text != "0600" && text != "600" && text != "0660" && text != "660")) {
+                if (error.empty()) error = "--socket-mode: expected 0600 or 0660, got '" + text + "'";
+                return std::nullopt;
+            }
+            options.socket_mode = text.ends_with("660") ? 0660 : 0600;
         } else if (flag == "--visit-cache-size") {
             if (!value(text) || !parse_number(text, options.visit_cache_size, std::size_t{1}, std::size_t{100000})) {
                 if (error.empty()) error = "--visit-cache-size: expected an integer from 1 to 100000, got '" + text + "'";

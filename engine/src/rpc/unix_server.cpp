@@ -89,9 +89,9 @@ void UnixServer::listen() {
 
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (listen_fd_ < 0) throw std::runtime_error("socket(): " + errno_text());
-    // The umask makes bind() create the file 0600 from the start: no window in which another
-    // user could connect before a chmod.
-    const mode_t previous_umask = ::umask(0177);
+    // The umask makes bind() create the file with its final mode from the start: no window in
+    // which a wider mode lets another user connect, or a narrower one refuses the frontend.
+    const mode_t previous_umask = ::umask(static_cast<mode_t>(~limits_.socket_mode & 0777));
     const int bound = ::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr));
     const int bind_errno = errno;
     ::umask(previous_umask);
@@ -99,7 +99,7 @@ void UnixServer::listen() {
         errno = bind_errno;
         throw std::runtime_error("--socket: cannot bind " + socket_path_ + ": " + errno_text());
     }
-    if (::chmod(socket_path_.c_str(), 0600) != 0)
+    if (::chmod(socket_path_.c_str(), static_cast<mode_t>(limits_.socket_mode)) != 0)
         throw std::runtime_error("--socket: cannot chmod " + socket_path_ + ": " + errno_text());
     if (::listen(listen_fd_, 64) != 0) throw std::runtime_error("listen(): " + errno_text());
 }

@@ -5,7 +5,7 @@
 // that lets several clients work at once.  Heavy methods parallelise internally.
 //
 // Safety rules this class owns:
-//  * the socket is created with mode 0600 (umask set around bind, then chmod);
+//  * the socket is created with its final mode, 0600 or 0660 (umask set around bind, then chmod);
 //  * an existing file at the path is replaced only when it is a socket nobody listens on;
 //  * every peer is checked with SO_PEERCRED against the allowed uids before a byte is read;
 //  * a connection that sends garbage, a truncated message, or a message over the size limit
@@ -30,6 +30,7 @@ namespace satveto::rpc {
 struct ServerLimits {
     std::size_t max_message_bytes = 256u * 1024u * 1024u;
     std::size_t max_connections = 64;
+    unsigned socket_mode = 0600;  // 0660 lets the engine's group connect (the uid check still applies)
 };
 
 struct ConnectionCounters {
