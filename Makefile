@@ -12,7 +12,7 @@ APT_PACKAGES := g++ cmake make pkg-config liberfa-dev libmsgpack-cxx-dev catch2 
 ASAN_BUILD := build/engine-asan
 JOBS ?= 2
 
-.PHONY: build run test system-packages venv engine-tests python-tests lint bench clean
+.PHONY: build run test system-packages venv engine-tests python-tests lint bench clean soak fuzz fuzz-build
 
 build: system-packages venv
 	$(VPY) -m pip install --quiet --disable-pip-version-check ".[test]"
@@ -56,14 +56,37 @@ engine-tests: build
 python-tests: build
 	$(VENV)/bin/pytest
 
-# Benchmarks (not tests): figures for the README. About 5 minutes on 2 cores.
+# Benchmarks (not tests): every benchmark, written to benchmarks/RESULTS.md (machine, date,
+# medians and spreads, ratios). About 3 minutes on 2 cores.
 BENCH_BUILD := build/bench
 bench: build
 	cmake -S engine -B $(BENCH_BUILD) -DCMAKE_BUILD_TYPE=Release -DSATVETO_BUILD_BENCH=ON > /dev/null
 	cmake --build $(BENCH_BUILD) -j $(JOBS) --target satveto-sgp4-tool
-	$(VPY) benchmarks/propagation.py --tool $(BENCH_BUILD)/bench/satveto-sgp4-tool
-	$(VPY) benchmarks/visit_matching.py --objects 50000 --visits 40
-	$(VPY) benchmarks/http_end_to_end.py --engine real --visits 20
+	$(VPY) benchmarks/report.py --tool $(BENCH_BUILD)/bench/satveto-sgp4-tool
+
+# Long reliability runs (about an hour on 2 cores): faults, a night's load, slow clients.
+soak: build
+	SATVETO_SOAK=1 $(VENV)/bin/pytest -s -p no:cacheprovider --timeout 3600 \
+	  tests/test_faults.py tests/test_load.py tests/test_security_checks.py \
+	  tests/test_fuzz_http.py tests/test_persistence.py tests/reliability
+
+# libFuzzer on the engine's RPC decoding and parameter validation (clang from Debian).
+FUZZ_BUILD := build/fuzz
+FUZZ_SECONDS ?= 600
+fuzz-build: system-packages
+	@dpkg-query -W -f='$${Status}' clang 2>/dev/null | grep -q "install ok installed" || \
+	  { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); $$SUDO apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq clang; }
+	cmake -S engine/fuzz -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ > /dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target satveto-rpc-fuzz
+
+fuzz: build fuzz-build
+	$(VPY) tests/reliability/fuzz_seeds.py $(FUZZ_BUILD)/seeds
+	mkdir -p $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/artifacts
+	$(FUZZ_BUILD)/satveto-rpc-fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=65536 \
+	  -rss_limit_mb=2048 -timeout=30 -artifact_prefix=$(FUZZ_BUILD)/artifacts/ \
+	  $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/seeds
+	SATVETO_SOAK=1 $(VENV)/bin/pytest -s -p no:cacheprovider tests/reliability/test_rpc_fuzz.py
 
 clean:
 	rm -rf build $(VENV)

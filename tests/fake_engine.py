@@ -34,6 +34,7 @@ from satveto.app_keys import CATALOG
 from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig
 from satveto.engine_process import EngineProcess
 from satveto.tls import server_ssl_context
+from support import stop_process
 
 VISIT_KEYS = (
     "visit_id",
@@ -339,7 +340,7 @@ class RealHarness(EngineHarness):
         await self.start()
 
     async def hang(self) -> None:
-        os.kill(self._pid(), signal.SIGSTOP)
+        stop_process(self._pid())
         self._stopped = True
 
     async def close(self) -> None:

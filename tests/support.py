@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import socket
+import time
 from pathlib import Path
 from typing import Any
 
@@ -52,3 +56,25 @@ class BlockingEngineClient:
 
     def close(self) -> None:
         self.sock.close()
+
+
+def stop_process(pid: int, timeout_s: float = 10.0) -> None:
+    """SIGSTOP `pid` and wait until every one of its threads is stopped.
+
+    kill() returns once the signal is queued; each thread stops only when it next runs, and on a
+    loaded machine a thread can still answer a request sent right after kill().  A test that
+    means "the engine is hung" must wait for the stop to take effect.
+    """
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + timeout_s
+    while True:
+        states = []
+        for status in Path(f"/proc/{pid}/task").glob("*/stat"):
+            with contextlib.suppress(FileNotFoundError):
+                # The state follows the ")" that closes the command name.
+                states.append(status.read_text().rsplit(")", 1)[1].split()[0])
+        if states and all(state in ("T", "t") for state in states):
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"process {pid} did not stop: {states}")
+        time.sleep(0.001)

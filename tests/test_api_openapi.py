@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 from collections.abc import AsyncIterator
@@ -78,7 +79,10 @@ class Client:
     async def call(
         self, method: str, path: str, status: int, body: Any = None, headers: Any = None
     ) -> Any:
-        data = None if body is None else body if isinstance(body, bytes) else json.dumps(body)
+        if body is None or isinstance(body, bytes) or hasattr(body, "__aiter__"):
+            data = body  # None, raw bytes, or a streamed body
+        else:
+            data = json.dumps(body)
         async with self.session.request(
             method,
             self.base + path,
@@ -94,6 +98,13 @@ class Client:
         check_response(method, spec_path, status, content_type, decoded)
         self.seen.add((method, spec_path, status))
         return decoded
+
+
+async def trickle() -> AsyncIterator[bytes]:
+    """A chunked body that stops arriving: past server.body_timeout_s (0.5 s here) it is a 408."""
+    yield b"{"
+    await asyncio.sleep(5.0)
+    yield b"}"
 
 
 def test_the_description_is_valid_openapi_31() -> None:
@@ -122,7 +133,7 @@ async def guarded(
     config = api_config(
         tls_files,
         fake_harness.socket_path,
-        server={"secret_file": secret_file, "max_body_bytes": 64 * 1024},
+        server={"secret_file": secret_file, "max_body_bytes": 64 * 1024, "body_timeout_s": 0.5},
         limits={"max_sources": 1000, "burst": 60, "rate_per_s": 0.5},
     )
     front = await start_frontend(config)
@@ -156,6 +167,8 @@ async def test_live_responses_conform(
     await api.call("POST", "/v1/diasources", 404, {**veto, "visit_id": 5})
     await api.call("POST", "/v1/diasources", 409, {**veto, "visit": {**visit, "boresight_ra": 1}})
     await api.call("POST", "/v1/diasources", 413, b"[" + b" " * 70_000 + b"]")
+    for path in ("/v1/visits", "/v1/diasources"):
+        await api.call("POST", path, 408, trickle())
     await api.call("GET", "/v1/visits", 405)
     fake.results["filter_sources"] = {"allowed": [10**9]}
     await api.call("POST", "/v1/diasources", 500, veto)

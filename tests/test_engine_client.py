@@ -12,6 +12,7 @@ import pytest
 
 from satveto.engine_client import EngineClient, EngineRpcError, EngineUnavailable
 from satveto.engine_process import EngineProcess
+from support import stop_process
 
 
 async def test_connections_are_reused(engine_socket: Path) -> None:
@@ -48,7 +49,7 @@ async def test_concurrent_calls_use_the_pool(engine_socket: Path) -> None:
 async def test_hung_engine_times_out_and_client_recovers(engine_process: EngineProcess) -> None:
     client = EngineClient(engine_process.socket_path, timeout_s=0.3, connections=1)
     await client.call("ping")
-    os.kill(engine_process.process.pid, signal.SIGSTOP)
+    stop_process(engine_process.process.pid)
     try:
         started = time.monotonic()
         with pytest.raises(EngineUnavailable, match=r"did not answer ping within 0\.3 s"):

@@ -156,3 +156,22 @@ async def test_without_its_own_watch_a_refresh_can_be_requested(
         assert rig.metric("satveto_catalog_age_seconds") == 12.0
     finally:
         await rig.close()
+
+
+async def test_a_request_made_during_the_first_fetch_does_not_cause_a_second(
+    engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
+) -> None:
+    """At start on an empty engine, the supervisor asks for a refresh while the first fetch
+    runs; that fetch answers the request, so space-track sees one login and one query."""
+    fake.fault, fake.slow_s = "slow", 0.5  # the request lands while the body is in flight
+    rig = Rig(engine_socket, source_for(fake, ca_file), watch_engine=False)
+    try:
+        await rig.refresher.start()
+        await asyncio.sleep(0.1)
+        rig.refresher.request_refresh()
+        await wait_for(lambda: rig.refresher.last_outcome == "ok")
+        await asyncio.sleep(1.0)  # time for a second fetch, were one to start
+        assert fake.logins == 1
+        assert fake.queries == 1
+    finally:
+        await rig.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -85,6 +86,29 @@ def _http_code(status: int) -> str:
     )
 
 
+def body_guard(max_bytes: int, timeout_s: float) -> security.Middleware:
+    """Refuses a body declared too large before reading it (413), and one that does not arrive
+    within `timeout_s` (408): an admitted client cannot hold a connection by trickling bytes."""
+
+    @web.middleware
+    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.method in ("POST", "PUT", "PATCH"):
+            if request.content_length is not None and request.content_length > max_bytes:
+                raise ApiError(
+                    413, "body_too_large", f"The body exceeds the {max_bytes}-byte limit."
+                )
+            try:
+                async with asyncio.timeout(timeout_s):
+                    await request.read()  # kept by aiohttp: the handler's read() returns it
+            except TimeoutError:
+                raise ApiError(
+                    408, "body_timeout", f"The request body did not arrive within {timeout_s:g} s."
+                ) from None
+        return await handler(request)
+
+    return guard
+
+
 def admission_middlewares(config: Config) -> list[security.Middleware]:
     """Allowlist, then secret (when configured), then rate limit: see satveto.security.
 
@@ -127,7 +151,11 @@ def create_app(
 ) -> web.Application:
     """The application; with `catalog_source` it also fetches and refreshes the catalog."""
     app = web.Application(
-        middlewares=[request_context, *admission_middlewares(config)],
+        middlewares=[
+            request_context,
+            *admission_middlewares(config),
+            body_guard(config.server.max_body_bytes, config.server.body_timeout_s),
+        ],
         client_max_size=config.server.max_body_bytes,
     )
     engine = engine or EngineClient(

@@ -31,10 +31,12 @@ class ServerConfig:
     allow_networks: list[str] = field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     secret_file: Path | None = None
     max_body_bytes: int = 32 * 1024 * 1024
+    body_timeout_s: float = 10.0  # a body slower than this is refused (408): no slow-loris hold
 
     def check(self) -> None:
         _require_range("server.port", self.port, 1, 65535)
         _require_range("server.max_body_bytes", self.max_body_bytes, 1024, 1 << 31)
+        _require_range("server.body_timeout_s", self.body_timeout_s, 0.1, 600.0)
         for cidr in self.allow_networks:
             try:
                 ipaddress.ip_network(cidr, strict=False)
@@ -107,14 +109,14 @@ class MatchingConfig:
     """The tolerance model of DESIGN.md ("Matching semantics").
 
     Corridor half-width: max(min_arcsec, atan((a_km + b_km_per_day * age) / range)).
-    Time pad: (c_km + d_km_per_day * age) / speed + 1 s.  Provisional defaults until the
-    accuracy study fixes them.
+    Time pad: (c_km + d_km_per_day * age) / speed + 1 s.  Defaults from the accuracy study
+    (docs/accuracy.md); they must equal the engine's (engine/src/matching/tolerance.hpp).
     """
 
     min_arcsec: float = 20.0
     a_km: float = 1.0
-    b_km_per_day: float = 1.0
-    c_km: float = 2.0
+    b_km_per_day: float = 0.2
+    c_km: float = 4.0
     d_km_per_day: float = 3.0
     margin_arcsec: float = 5.0
     require_sunlit: bool = False

@@ -94,11 +94,13 @@ class EngineClient:
     ) -> Any:
         """Returns the method's result; raises EngineRpcError or EngineUnavailable."""
         timeout = self._timeout_s if timeout_s is None else timeout_s
-        async with self._slots:
-            connection: _Connection | None = None
-            in_step = False  # whether the connection may carry another call
-            try:
-                async with asyncio.timeout(timeout):
+        connection: _Connection | None = None
+        in_step = False  # whether the connection may carry another call
+        try:
+            # The timeout covers the wait for a free connection too: when the engine hangs,
+            # queued callers must fail after `timeout`, not after everyone ahead of them.
+            async with asyncio.timeout(timeout), self._slots:
+                try:
                     connection = self._take_idle() or await self._connect()
                     try:
                         result = await connection.call(method, params or {})
@@ -107,19 +109,19 @@ class EngineClient:
                         raise
                     in_step = True
                     return result
-            except TimeoutError:
-                raise EngineUnavailable(
-                    f"the engine did not answer {method} within {timeout:g} s"
-                ) from None
-            except (OSError, ValueError, msgpack.UnpackException) as error:
-                raise EngineUnavailable(f"engine connection failed: {error}") from None
-            finally:
-                # Cancellation, timeouts and I/O errors all leave the stream in doubt.
-                if connection is not None:
-                    if in_step:
-                        self._idle.append(connection)
-                    else:
-                        connection.close()
+                finally:
+                    # Cancellation, timeouts and I/O errors all leave the stream in doubt.
+                    if connection is not None:
+                        if in_step:
+                            self._idle.append(connection)
+                        else:
+                            connection.close()
+        except TimeoutError:
+            raise EngineUnavailable(
+                f"the engine did not answer {method} within {timeout:g} s"
+            ) from None
+        except (OSError, ValueError, msgpack.UnpackException) as error:
+            raise EngineUnavailable(f"engine connection failed: {error}") from None
 
     def _take_idle(self) -> _Connection | None:
         """An idle connection the engine has not closed; stale ones are dropped.

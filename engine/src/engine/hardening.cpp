@@ -10,7 +10,7 @@
 namespace satveto::engine {
 namespace {
 
-constexpr int cap_ipc_lock_bit = 14;  // linux/capability.h: CAP_IPC_LOCK
+[[maybe_unused]] constexpr int cap_ipc_lock_bit = 14;  // linux/capability.h: CAP_IPC_LOCK
 
 // Reads the effective capability set from /proc, so no libcap is needed.
 [[maybe_unused]] bool has_effective_capability(int bit) {

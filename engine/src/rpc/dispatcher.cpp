@@ -2,6 +2,7 @@
 
 #include "rpc/errors.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <new>
 
@@ -50,6 +51,19 @@ void record_max(std::atomic<std::uint64_t>& max, std::uint64_t value) {
     }
 }
 
+// Error messages may echo bytes of the request (an unknown method's or parameter's name), and a
+// msgpack str must be UTF-8: keep printable ASCII, replace anything else, and bound the length.
+std::string printable(std::string_view text) {
+    constexpr std::size_t max_chars = 512;
+    std::string out;
+    out.reserve(std::min(text.size(), max_chars));
+    for (char c : text.substr(0, max_chars)) {
+        const auto byte = static_cast<unsigned char>(c);
+        out += (byte >= 0x20 && byte < 0x7f) ? c : '?';
+    }
+    return out;
+}
+
 }  // namespace
 
 void Dispatcher::add(std::string name, Handler handler) {
@@ -61,7 +75,7 @@ msgpack::sbuffer error_response(std::optional<std::uint32_t> msgid, std::string_
     msgpack::sbuffer out;
     ResultPacker p(out);
     pack_header(p, msgid);
-    pack_error(p, code, message);
+    pack_error(p, code, printable(message));
     p.pack_nil();
     return out;
 }

@@ -385,6 +385,10 @@ class CatalogRefresher:
             self.next_refresh_at_unix = self._clock() + delay
             await self._sleep_or_wake(delay)
             outcome = await self.refresh_once()
+            if outcome == OUTCOME_OK:
+                # A request made while this refresh ran (e.g. the supervisor finding the engine
+                # empty at start) is answered by it: do not fetch a second time.
+                self._wake.clear()
             delay = self._delay_after(outcome)
             log.info(
                 "next catalog refresh scheduled",

@@ -1,0 +1,161 @@
+"""Visits and DIASource requests for the reliability suites, deterministic from a seed.
+
+Visits point at geostationary objects of the demo catalog (found with the engine's diagnostic
+``observe``), so that the camera-model matching vetoes sources near the middle of the focal
+plane; the demo's own request (sources on and off a GEO track, with a TAN WCS, on detector 94)
+is added to every visit, so every run exercises the veto.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from satveto.demo import DETECTOR, DETECTOR_PIXELS, PIXEL_SCALE_DEG, tangent_pixel
+from satveto.engine_client import EngineClient
+
+MJD_UNIX_EPOCH = 40587.0
+SCIENCE_DETECTORS = 189
+# Inside every LSSTCam science detector (E2V 4096 x 4004, ITL 4072 x 4000 pixels).
+MAX_X, MAX_Y = 4071, 3999
+EXPOSURE_S = 30.0
+
+
+@dataclass
+class VisitPlan:
+    visit: dict[str, Any]
+    requests: list[dict[str, Any]] = field(default_factory=list)  # DIASource request bodies
+
+    @property
+    def visit_id(self) -> int:
+        return int(self.visit["visit_id"])
+
+    def sources(self) -> int:
+        return sum(len(r["diasources"]) for r in self.requests)
+
+
+def mjd_of(unix: float) -> float:
+    return MJD_UNIX_EPOCH + unix / 86400.0
+
+
+async def geo_pointings(
+    socket_path: Path, records: list[dict[str, Any]], start_mjd: float, count: int
+) -> list[tuple[float, float, list[tuple[float, float]]]]:
+    """Up to `count` GEO objects above the horizon: (ra, dec) at mid-exposure and the track
+    over the exposure (ra, dec every 3 s)."""
+    instants = [start_mjd + k / 86400.0 for k in range(0, 31, 3)]
+    found: list[tuple[float, float, list[tuple[float, float]]]] = []
+    client = EngineClient(socket_path, timeout_s=30.0, connections=1)
+    try:
+        for record in records:
+            if len(found) == count:
+                break
+            if not str(record["OBJECT_NAME"]).startswith("DEMO-GEO"):
+                continue
+            seen = await client.call("observe", {"elements": record, "mjd": instants})
+            if seen["errors"][5] != 0 or seen["range_km"][5] > 39_000:  # below the horizon
+                continue
+            track = list(zip(seen["ra_deg"], seen["dec_deg"], strict=True))
+            found.append((seen["ra_deg"][5], seen["dec_deg"][5], track))
+    finally:
+        await client.close()
+    return found
+
+
+def visit_body(visit_id: int, start_mjd: float, ra: float, dec: float, rotation: float | None):
+    visit: dict[str, Any] = {
+        "visit_id": visit_id,
+        "exposure_start_mjd": start_mjd,
+        "exposure_end_mjd": start_mjd + EXPOSURE_S / 86400.0,
+        "boresight_ra": ra % 360.0,
+        "boresight_dec": dec,
+    }
+    if rotation is not None:
+        visit["rotation_deg"] = rotation
+    return visit
+
+
+def random_sources(rng: random.Random, count: int, first_id: int) -> list[dict[str, Any]]:
+    sources = []
+    for i in range(count):
+        w, h = rng.randint(4, 24), rng.randint(4, 24)
+        x, y = rng.randint(0, MAX_X - w), rng.randint(0, MAX_Y - h)
+        sources.append({"diasource_id": first_id + i, "bbox": [x, y, x + w, y + h]})
+    return sources
+
+
+def track_request(
+    visit: dict[str, Any], track: list[tuple[float, float]], first_id: int
+) -> dict[str, Any]:
+    """Detector 94 under a TAN WCS centred on the boresight: sources on the GEO track (to be
+    vetoed) and 400 pixels either side of it (to be allowed)."""
+    ra0, dec0 = visit["boresight_ra"], visit["boresight_dec"]
+    boxes = []
+    for k, (ra, dec) in enumerate(track):
+        x, y = tangent_pixel(ra, dec, ra0, dec0)
+        for dy in (0, 400 if k % 2 else -400):
+            xi, yi = round(x), round(y + dy)
+            if 10 <= xi < DETECTOR_PIXELS[0] - 10 and 10 <= yi < DETECTOR_PIXELS[1] - 10:
+                boxes.append([xi - 5, yi - 5, xi + 5, yi + 5])
+    return {
+        "visit_id": visit["visit_id"],
+        "detector_id": DETECTOR,
+        "diasources": [{"diasource_id": first_id + i, "bbox": b} for i, b in enumerate(boxes)],
+        "wcs": {
+            "crval": [ra0, dec0],
+            "crpix": [DETECTOR_PIXELS[0] / 2 + 0.5, DETECTOR_PIXELS[1] / 2 + 0.5],
+            "cd": [[-PIXEL_SCALE_DEG, 0.0], [0.0, PIXEL_SCALE_DEG]],
+        },
+    }
+
+
+def lognormal_count(rng: random.Random, median: float, sigma: float, cap: int) -> int:
+    """A DIASource count per detector: log-normal with this median, at least 1, at most cap."""
+    return max(1, min(cap, round(median * math.exp(rng.gauss(0.0, sigma)))))
+
+
+def plan_visit(
+    rng: random.Random,
+    visit: dict[str, Any],
+    track: list[tuple[float, float]] | None,
+    counts: list[int],
+    embed_every: int = 0,
+) -> VisitPlan:
+    """One DIASource request per detector with `counts[d]` sources (ids unique in the visit),
+    plus the track request; every `embed_every`-th request embeds the visit (0: none)."""
+    plan = VisitPlan(visit)
+    first = 1
+    for detector, count in enumerate(counts):
+        body: dict[str, Any] = {
+            "visit_id": visit["visit_id"],
+            "detector_id": detector,
+            "diasources": random_sources(rng, count, first),
+        }
+        first += count
+        plan.requests.append(body)
+    if track is not None:
+        plan.requests.append(track_request(visit, track, first))
+    if embed_every:
+        for index, body in enumerate(plan.requests):
+            if index % embed_every == 0:
+                body["visit"] = visit
+    return plan
+
+
+def engine_params(body: dict[str, Any]) -> dict[str, Any]:
+    """The engine's filter_sources params for an HTTP DIASource body (as the frontend builds
+    them), for answering the same request on an independent engine."""
+    params: dict[str, Any] = {
+        "visit_id": body["visit_id"],
+        "detector_id": body["detector_id"],
+        "ids": [s["diasource_id"] for s in body["diasources"]],
+        "bboxes": [s["bbox"] for s in body["diasources"]],
+    }
+    if "visit" in body:
+        params["visit"] = body["visit"]
+    if "wcs" in body:
+        params["wcs"] = body["wcs"]
+    return params

@@ -1,0 +1,194 @@
+"""A night replayed through HTTPS on loopback: throughput, latency, errors, memory.
+
+Engine and frontend run as in production (the engine binary, `satveto serve` in a child
+process, TLS, the file catalog source with synthetic objects).  Visits arrive one after the
+other; each is one visit request and then one DIASource request per science detector (189) plus
+one with sources on a geostationary track under a TAN WCS, all at once, as AP sends them.
+Source counts per detector are log-normal (median ``MEDIAN``, capped at ``CAP``).
+
+Every allow list is checked against an independent computation: the same request answered by a
+second engine that holds the same catalog and settings and sees no HTTP traffic.  Errors must
+be zero.  VmRSS of both processes is read from /proc before and after (and, in the long run,
+half-way, once the engine's visit cache is full: the second half must not grow).
+
+``make test`` replays a few visits; ``make soak`` (SATVETO_SOAK=1) at least 200 visits x 189
+detectors with up to 20,000 sources a detector, median 1,000.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import ssl
+import statistics
+import time
+from pathlib import Path
+
+import trustme
+
+from reliability.procfs import kib, rss_mib
+from reliability.scale import SOAK, report, scaled
+from reliability.stack import (
+    UNLIMITED,
+    FrontendProcess,
+    ReferenceEngine,
+    demo_records,
+    free_port,
+    https_session,
+    post,
+    start_engine,
+    wait_status,
+    write_toml,
+)
+from reliability.workload import (
+    engine_params,
+    geo_pointings,
+    lognormal_count,
+    mjd_of,
+    plan_visit,
+    visit_body,
+)
+from satveto.config import Config
+
+pytest_plugins = ["test_api_fixtures"]  # socket_dir
+
+VISITS = scaled(4, 200)
+MEDIAN = scaled(150, 1000)
+CAP = scaled(3000, 20_000)
+SIGMA = 1.0  # log-normal spread: ~16 % of detectors above e x the median
+CATALOG = scaled(3000, 30_000)
+VISIT_CACHE = scaled(512, 50)  # the long run fills it half-way and then must plateau
+SEED = 20261121
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+async def test_replay_a_night(
+    socket_dir: Path, tmp_path: Path, tls_ca: trustme.CA, client_tls: ssl.SSLContext
+) -> None:
+    records = demo_records(CATALOG)
+    catalog_file = tmp_path / "catalog.json"  # synthetic objects, for the `file` source
+    catalog_file.write_text(json.dumps(records))
+    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
+    issued = tls_ca.issue_cert("localhost", "127.0.0.1")
+    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    port = free_port()
+    socket_path = socket_dir / "engine.sock"
+    config = tmp_path / "frontend.toml"
+    write_toml(
+        config,
+        {
+            "server": {"port": port, "tls_cert": cert, "tls_key": key},
+            "engine": {"socket": socket_path, "timeout_s": 30.0, "connections": 8},
+            "catalog": {"source": "file", "file": catalog_file},
+            "limits": UNLIMITED,
+        },
+    )
+    engine = await start_engine(
+        socket_path, tmp_path / "engine.log", ["--visit-cache-size", str(VISIT_CACHE)]
+    )
+    frontend = FrontendProcess(config, tmp_path / "frontend.log", FrontendProcess.environment())
+    reference = await ReferenceEngine.start(socket_dir, records, Config())
+    base = f"https://localhost:{port}"
+    rng = random.Random(SEED)
+    latencies: list[float] = []
+    visit_s: list[float] = []
+    visit_request_s: list[float] = []
+    errors: list[str] = []
+    wrong = 0
+    sources = vetoed = requests = 0
+    rss: dict[str, tuple[float, float]] = {}
+    try:
+        frontend.start()
+        async with https_session(client_tls, limit=200) as session:
+            await wait_status(session, f"{base}/v1/ready")
+            # The night ends 10 minutes ago: every exposure inside limits.past_window_s.
+            start = mjd_of(time.time() - 600.0 - VISITS * 40.0)
+            pointings = await geo_pointings(socket_path, records, start, 20)
+            assert pointings, "no GEO object above the horizon in the demo catalog"
+            rss["before"] = (rss_mib(engine.pid), rss_mib(frontend.pid))
+            started = time.monotonic()
+            for index in range(VISITS):
+                if SOAK and index == VISITS // 2:
+                    rss["half-way"] = (rss_mib(engine.pid), rss_mib(frontend.pid))
+                ra, dec, track = pointings[index % len(pointings)]
+                # Visits 40 s apart, as in a night; every other one pointed away from the GEO
+                # belt (the camera model alone, LEO tracks only).
+                visit_start = start + index * 40.0 / 86400.0
+                if index % 2:
+                    ra, dec, track = (ra + 97.0) % 360.0, -45.0 + (index % 7) * 5.0, None
+                visit = visit_body(
+                    10_000 + index, visit_start, ra, dec, rotation=rng.uniform(0.0, 360.0)
+                )
+                counts = [lognormal_count(rng, MEDIAN, SIGMA, CAP) for _ in range(189)]
+                plan = plan_visit(rng, visit, track if index % 2 == 0 else None, counts)
+                await reference.register(visit)
+                expected = await asyncio.gather(
+                    *(reference.allowed(engine_params(b)) for b in plan.requests)
+                )
+                visit_started = time.monotonic()
+                answer = await post(session, f"{base}/v1/visits", visit)
+                visit_request_s.append(answer.answered_at - answer.sent_at)
+                if answer.status != 200:
+                    errors.append(f"visit {index}: {answer.status} {answer.body}")
+                answers = await asyncio.gather(
+                    *(post(session, f"{base}/v1/diasources", b) for b in plan.requests)
+                )
+                visit_s.append(time.monotonic() - visit_started)
+                for body, got, allowed in zip(plan.requests, answers, expected, strict=True):
+                    requests += 1
+                    sources += len(body["diasources"])
+                    latencies.append(got.answered_at - got.sent_at)
+                    if got.status != 200:
+                        errors.append(f"visit {index} detector {body['detector_id']}: {got.status}")
+                    elif got.body["id_allow_list"] != allowed:
+                        wrong += 1
+                    else:
+                        vetoed += len(body["diasources"]) - len(allowed)
+            elapsed = time.monotonic() - started
+            rss["after"] = (rss_mib(engine.pid), rss_mib(frontend.pid))
+            hwm = (kib(engine.pid, "VmHWM") / 1024.0, kib(frontend.pid, "VmHWM") / 1024.0)
+            stats = (await reference.client.call("stats"))["visits"]
+    finally:
+        frontend.stop()
+        engine.stop()
+        await reference.close()
+    report(
+        f"night replay: {VISITS} visits x 190 DIASource requests, log-normal counts "
+        f"(median {MEDIAN}, cap {CAP}), {CATALOG} objects, visit cache {VISIT_CACHE}",
+        [
+            f"requests: {requests} DIASource + {VISITS} visit, {sources} sources, "
+            f"{vetoed} vetoed; {elapsed:.1f} s",
+            f"throughput: {requests / elapsed:.1f} DIASource requests/s, "
+            f"{sources / elapsed:,.0f} sources/s (client, frontend, 2 engines on 2 cores)",
+            f"DIASource latency: median {statistics.median(latencies) * 1000:.0f} ms, "
+            f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+            f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms, "
+            f"max {max(latencies) * 1000:.0f} ms",
+            f"visit request: median {statistics.median(visit_request_s) * 1000:.0f} ms; whole "
+            f"visit (visit + 190 answers): median {statistics.median(visit_s) * 1000:.0f} ms, "
+            f"max {max(visit_s) * 1000:.0f} ms",
+            f"errors: {len(errors)}, wrong allow lists: {wrong}",
+            *(
+                f"VmRSS {when}: engine {e:.0f} MiB, frontend {f:.0f} MiB"
+                for when, (e, f) in rss.items()
+            ),
+            f"VmHWM: engine {hwm[0]:.0f} MiB, frontend {hwm[1]:.0f} MiB",
+            f"reference engine: {stats['sources_checked']} sources checked",
+        ],
+    )
+    assert errors == []
+    assert wrong == 0
+    assert vetoed > 0
+    if SOAK:
+        # Once the visit cache is full the engine must not grow (20 % for allocator noise),
+        # and the frontend holds nothing per visit beyond its bounded registry.
+        half_engine, half_front = rss["half-way"]
+        after_engine, after_front = rss["after"]
+        assert after_engine <= 1.2 * half_engine + 32
+        assert after_front <= 1.2 * half_front + 32
