@@ -109,3 +109,17 @@ def test_serve_requires_tls(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "server.tls_cert" in result.stderr
+
+
+def test_matching_defaults_equal_the_engine_defaults() -> None:
+    """The frontend sends its tolerance to the engine, but an unconfigured engine must agree."""
+    import re
+
+    header = Path(__file__).resolve().parent.parent / "engine/src/matching/tolerance.hpp"
+    engine = {
+        name: float(value)
+        for name, value in re.findall(r"double (\w+) = ([0-9.]+);", header.read_text())
+    }
+    frontend = Config().matching
+    for name in ("min_arcsec", "a_km", "b_km_per_day", "c_km", "d_km_per_day", "margin_arcsec"):
+        assert engine[name] == getattr(frontend, name), name

@@ -35,7 +35,7 @@ SCIENCE = range(189)
 ARCSEC = 1 / 3600
 
 # The engine's default tolerance model (engine/src/matching/tolerance.hpp).
-MIN_ARCSEC, A_KM, B_KM_PER_DAY, MARGIN_ARCSEC = 20.0, 1.0, 1.0, 5.0
+MIN_ARCSEC, A_KM, B_KM_PER_DAY, MARGIN_ARCSEC = 20.0, 1.0, 0.2, 5.0
 
 
 @dataclass

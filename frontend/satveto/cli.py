@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from satveto import __version__
+from satveto import __version__, plot
 from satveto.app import create_app
 from satveto.catalog.sources import build_source
 from satveto.config import ConfigError, load_config
@@ -31,12 +31,16 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="engine + frontend on localhost with a demo catalog")
     demo.add_argument("--port", type=int, default=8443)
     demo.add_argument("--no-serve", action="store_true", help="exit after the sample requests")
+    plot_visit = commands.add_parser("plot-visit", help="PNG of a visit from the local engine")
+    plot.add_arguments(plot_visit)
     args = parser.parse_args(argv)
 
     configure_logging()
     forbid_memory_dumps()
     if args.command == "serve":
         return serve_command(args.config)
+    if args.command == "plot-visit":
+        return plot.run(args)
     from satveto.demo import run_demo
 
     return asyncio.run(run_demo(port=args.port, keep_serving=not args.no_serve))
