@@ -41,20 +41,18 @@ from fake_engine import Frontend
 from fake_spacetrack import COOKIE, FakeSpaceTrack, gp_strings, source_for, write_ca_file
 from reliability.scale import report, scaled
 from reliability.stack import (
-    UNLIMITED,
     FrontendProcess,
     LoggedEngine,
     ReferenceEngine,
     demo_records,
-    free_port,
     frontend_config,
     https_session,
     install,
     post,
+    serve_setup,
     start_app,
     start_engine,
     wait_status,
-    write_toml,
 )
 from reliability.tally import Answer, Tally
 from reliability.workload import (
@@ -290,28 +288,11 @@ def longest(tally: Tally, status: int) -> float:
 async def test_frontend_sigkill_and_restart_mid_visit(
     socket_dir: Path, tmp_path: Path, tls_ca: trustme.CA, client_tls: ssl.SSLContext
 ) -> None:
-    records = demo_records(CATALOG)
-    catalog_file = tmp_path / "catalog.json"  # synthetic objects, for the `file` source
-    catalog_file.write_text(json.dumps(records))
-    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
-    issued = tls_ca.issue_cert("localhost", "127.0.0.1")
-    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    port = free_port()
-    config = tmp_path / "frontend.toml"
-    socket_path = socket_dir / "engine.sock"
-    write_toml(
-        config,
-        {
-            "server": {"port": port, "tls_cert": cert, "tls_key": key},
-            "engine": {"socket": socket_path, "timeout_s": 10.0, "connections": 8},
-            "catalog": {"source": "file", "file": catalog_file},
-            "limits": UNLIMITED,
-        },
-    )
+    setup = serve_setup(socket_dir, tmp_path, tls_ca, CATALOG, engine_timeout_s=10.0)
+    records, socket_path, config = setup.records, setup.socket_path, setup.config
     engine = await start_engine(socket_path, tmp_path / "engine.log")
     frontend = FrontendProcess(config, tmp_path / "frontend.log", FrontendProcess.environment())
-    base = f"https://localhost:{port}"
+    base = setup.base
     tally = Tally()
     recoveries: list[float] = []
     reference = await ReferenceEngine.start(socket_dir, records, Config())

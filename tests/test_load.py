@@ -18,7 +18,6 @@ detectors with up to 20,000 sources a detector, median 1,000.
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import ssl
 import statistics
@@ -30,16 +29,13 @@ import trustme
 from reliability.procfs import kib, rss_mib
 from reliability.scale import SOAK, report, scaled
 from reliability.stack import (
-    UNLIMITED,
     FrontendProcess,
     ReferenceEngine,
-    demo_records,
-    free_port,
     https_session,
     post,
+    serve_setup,
     start_engine,
     wait_status,
-    write_toml,
 )
 from reliability.workload import (
     engine_params,
@@ -70,31 +66,14 @@ def percentile(values: list[float], fraction: float) -> float:
 async def test_replay_a_night(
     socket_dir: Path, tmp_path: Path, tls_ca: trustme.CA, client_tls: ssl.SSLContext
 ) -> None:
-    records = demo_records(CATALOG)
-    catalog_file = tmp_path / "catalog.json"  # synthetic objects, for the `file` source
-    catalog_file.write_text(json.dumps(records))
-    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
-    issued = tls_ca.issue_cert("localhost", "127.0.0.1")
-    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
-    issued.private_key_pem.write_to_path(str(key))
-    port = free_port()
-    socket_path = socket_dir / "engine.sock"
-    config = tmp_path / "frontend.toml"
-    write_toml(
-        config,
-        {
-            "server": {"port": port, "tls_cert": cert, "tls_key": key},
-            "engine": {"socket": socket_path, "timeout_s": 30.0, "connections": 8},
-            "catalog": {"source": "file", "file": catalog_file},
-            "limits": UNLIMITED,
-        },
-    )
+    setup = serve_setup(socket_dir, tmp_path, tls_ca, CATALOG, engine_timeout_s=30.0)
+    records, socket_path, config = setup.records, setup.socket_path, setup.config
     engine = await start_engine(
         socket_path, tmp_path / "engine.log", ["--visit-cache-size", str(VISIT_CACHE)]
     )
     frontend = FrontendProcess(config, tmp_path / "frontend.log", FrontendProcess.environment())
     reference = await ReferenceEngine.start(socket_dir, records, Config())
-    base = f"https://localhost:{port}"
+    base = setup.base
     rng = random.Random(SEED)
     latencies: list[float] = []
     visit_s: list[float] = []

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
@@ -305,3 +306,40 @@ def client_context(ca: trustme.CA) -> ssl.SSLContext:
     context = ssl.create_default_context()
     ca.configure_trust(context)
     return context
+
+
+@dataclass(frozen=True)
+class ServeSetup:
+    """What `satveto serve` needs, on disk for the run: config, synthetic catalog, certificate."""
+
+    config: Path
+    records: list[dict[str, Any]]
+    socket_path: Path
+    base: str  # https://localhost:PORT
+
+
+def serve_setup(
+    socket_dir: Path, tmp_path: Path, tls_ca: Any, catalog_size: int, engine_timeout_s: float
+) -> ServeSetup:
+    """A frontend configuration like production's, with the `file` source on synthetic objects
+    and a certificate from the test CA (the engine socket in `socket_dir`)."""
+    records = demo_records(catalog_size)
+    catalog_file = tmp_path / "catalog.json"  # synthetic objects, for the `file` source
+    catalog_file.write_text(json.dumps(records))
+    cert, key = tmp_path / "server.pem", tmp_path / "server.key"
+    issued = tls_ca.issue_cert("localhost", "127.0.0.1")
+    issued.private_key_and_cert_chain_pem.write_to_path(str(cert))
+    issued.private_key_pem.write_to_path(str(key))
+    port = free_port()
+    socket_path = socket_dir / "engine.sock"
+    config = tmp_path / "frontend.toml"
+    write_toml(
+        config,
+        {
+            "server": {"port": port, "tls_cert": cert, "tls_key": key},
+            "engine": {"socket": socket_path, "timeout_s": engine_timeout_s, "connections": 8},
+            "catalog": {"source": "file", "file": catalog_file},
+            "limits": UNLIMITED,
+        },
+    )
+    return ServeSetup(config, records, socket_path, f"https://localhost:{port}")
