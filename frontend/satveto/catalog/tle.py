@@ -211,7 +211,7 @@ def _read_set(name: str, line1: str, line2: str) -> dict[str, object] | Rejectio
         "OBJECT_NAME": name,
         "EPOCH": epoch,
         "MEAN_MOTION": float(line2[52:63]),
-        "ECCENTRICITY": int(line2[26:33]) * 1e-7,
+        "ECCENTRICITY": float("0." + line2[26:33]),
         **angles,
         "BSTAR": bstar,
         "MEAN_MOTION_DOT": ndot,
