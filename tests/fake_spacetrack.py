@@ -34,6 +34,7 @@ from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import CatalogRefresher, RefreshPolicy
 from satveto.spacetrack import RequestBudget, SpacetrackClient
+from tle_writer import render_all
 
 LOGIN = "/ajaxauth/login"
 LOGOUT = "/ajaxauth/logout"
@@ -138,6 +139,16 @@ def gp_strings(record: OmmRecord, index: int) -> dict[str, Any]:
     }
 
 
+def default_cui_file(records: list[dict[str, Any]], copies: int = 5) -> CuiFile:
+    """File 9, uploaded ten days ago: the first `copies` GP objects, epochs three days older."""
+    older = []
+    for record in records[:copies]:
+        epoch = dt.datetime.fromisoformat(record["EPOCH"]) - dt.timedelta(days=3)
+        older.append({**record, "EPOCH": epoch.isoformat(timespec="microseconds")})
+    uploaded = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    return CuiFile(9, uploaded, render_all(older))
+
+
 def gp_catalog(now: dt.datetime, count: int) -> list[dict[str, Any]]:
     return [gp_strings(r, i) for i, r in enumerate(build_demo_catalog(now, count=count))]
 
@@ -172,7 +183,9 @@ class FakeSpaceTrack:
         self.slow_s = slow_s
         self.fault: str | None = None
         self.cui_fault: str | None = None
-        self.cui_files: list[CuiFile] = []
+        # By default folder 59 holds one old file: copies of a few GP objects with epochs
+        # farther from now, so a CUI-enabled refresh merges to exactly the GP catalog.
+        self.cui_files: list[CuiFile] = [default_cui_file(records)]
         # gp_history: records in the GP JSON shape with any epochs; served filtered by epoch.
         self.history: list[dict[str, Any]] = []
         self.history_windows: list[tuple[str, str]] = []  # (start, end) of each query
