@@ -168,6 +168,8 @@ class VetoService:
         """Registers (pre-caches) a visit; idempotent for identical parameters."""
         if self._registry.conflicts(visit):
             raise _conflict()
+        if visit.historical and (self.history is None or not self.history.enabled):
+            raise reprocessing_disabled()  # a 400 whatever the engine's state
         await self._supervisor.require_fresh_catalog()
         params = await self._visit_params(visit)
         try:
