@@ -26,11 +26,13 @@ from fake_spacetrack import (
     running_fake,
     write_ca_file,
 )
-from satveto.app_keys import CATALOG, HISTORY
+from satveto.app import create_app
+from satveto.app_keys import CATALOG, ENGINE, HISTORY, SUPERVISOR, VETO
 from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.sources import SpacetrackSource
 from satveto.credentials import Credentials
 from satveto.engine_client import EngineClient
+from satveto.engine_process import EngineProcess
 from satveto.errors import ApiError
 from satveto.metrics import Metrics
 from satveto.services.history import (
@@ -340,3 +342,43 @@ async def test_http_historical_visits(
             assert (await response.json())["error"]["code"] == "reprocessing_disabled"
     finally:
         await off.stop()
+
+
+async def test_after_an_engine_restart_historical_visits_come_back_without_a_fetch(
+    engine_process: EngineProcess,
+    tls_files: tuple[Path, Path],
+    fake: FakeSpaceTrack,
+    ca_file: Path,
+) -> None:
+    """The supervisor reloads the held historical catalog before re-registering the visit."""
+    config = api_config(tls_files, engine_process.socket_path, limits={"allow_reprocessing": True})
+    config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, timeout_s=10))
+    app = create_app(config)
+    try:
+        app[HISTORY]._source = make_source(fake, ca_file)
+        await app[CATALOG].install(
+            build_demo_catalog(dt.datetime.now(dt.UTC), count=50), time.time(), source="test"
+        )
+        await app[SUPERVISOR].poll()
+        visit = night_visit(31, NIGHT_START + dt.timedelta(hours=2))
+        await app[VETO].register_visit(visit)
+        before = await app[ENGINE].call("visit_tracks", {"visit_id": 31})
+        sent = fake.total
+
+        assert engine_process.process is not None
+        engine_process.process.kill()  # the engine's catalogs and visits are gone
+        engine_process.process.wait()
+        engine_process.start()
+        await engine_process.wait_ready()
+        for _ in range(10):  # pooled connections to the dead engine fail once each
+            state = await app[SUPERVISOR].resync()
+            if state.error is None and state.catalog is not None:
+                break
+        pong = await app[ENGINE].call("ping")
+        assert [h["name"] for h in pong["historical_catalogs"]] == ["hist-20261121T0500Z"]
+        after = await app[ENGINE].call("visit_tracks", {"visit_id": 31})
+        assert after["candidates"] == before["candidates"]
+        assert after["segments"] == before["segments"]
+        assert fake.total == sent  # reloaded from frontend memory, not fetched again
+    finally:
+        await app[ENGINE].close()
