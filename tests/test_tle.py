@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import RejectReason
@@ -186,3 +188,27 @@ def test_render_is_an_independent_writer() -> None:
     assert lines[1][52:63] == ISS_2[52:63]
     assert lines[0][18:32] == ISS_1[18:32]
     assert lines[0][33:61] == ISS_1[33:61]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=400))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    parsed = parse_tle_text(text)
+    assert parsed.sets >= len(parsed.records)
+
+
+def test_every_single_digit_change_is_caught() -> None:
+    """Each digit of both element lines changed to each other digit: the set is refused (by
+    its checksum) and the neighbour still loads; never a record built from the edited line."""
+    for which, line in ((1, ISS_1), (2, ISS_2)):
+        for position, char in enumerate(line[:68]):
+            if not char.isdigit() or (which, position) in ((1, 0), (2, 0)):
+                continue  # the line number is layout, tested above
+            for digit in "0123456789":
+                if digit == char:
+                    continue
+                edited = line[:position] + digit + line[position + 1 :]
+                pair = (edited, ISS_2) if which == 1 else (ISS_1, edited)
+                parsed = parse_tle_text(f"A\n{pair[0]}\n{pair[1]}\nB\n{ISS_1}\n{ISS_2}\n")
+                assert [r["OBJECT_NAME"] for r in parsed.records] == ["B"], (which, position)
+                assert len(parsed.rejections) == 1

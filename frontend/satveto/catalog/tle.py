@@ -155,7 +155,7 @@ def _check_line(line: str, number: str) -> Rejection | None:
     blanks = _BLANKS_1 if number == "1" else _BLANKS_2
     if line[0] != number or any(line[i] != " " for i in blanks):
         return Rejection(_R.BAD_LAYOUT, name)
-    if not line[68].isdigit() or int(line[68]) != tle_checksum(line):
+    if line[68] not in "0123456789" or int(line[68]) != tle_checksum(line):
         return Rejection(_R.BAD_CHECKSUM, name)
     return None
 
