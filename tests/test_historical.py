@@ -3,6 +3,7 @@ LRU eviction, 503 paths with backoff, reload into a restarted engine, and the HT
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -382,3 +383,21 @@ async def test_after_an_engine_restart_historical_visits_come_back_without_a_fet
         assert fake.total == sent  # reloaded from frontend memory, not fetched again
     finally:
         await app[ENGINE].close()
+
+
+async def test_concurrent_visits_of_a_window_share_one_fetch_that_survives_cancellation(
+    engine: EngineClient, fake: FakeSpaceTrack, ca_file: Path
+) -> None:
+    history = service(engine, make_source(fake, ca_file))
+    first = asyncio.create_task(history.ensure(night_visit(1, NIGHT_START)))
+    await asyncio.sleep(0)
+    first.cancel()  # the first requester goes away: the fetch goes on
+    names = await asyncio.gather(
+        *(
+            history.ensure(night_visit(k, NIGHT_START + dt.timedelta(minutes=k)))
+            for k in range(2, 40)
+        )
+    )
+    assert set(names) == {"hist-20261121T0500Z"}
+    assert fake.total == 5
+    assert history.fetches == 1

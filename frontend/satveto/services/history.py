@@ -181,7 +181,7 @@ class HistoricalCatalogs:
         self._backoff_max_s = backoff_max_s
         self._monotonic = monotonic
         self._held: OrderedDict[str, HistoricalSnapshot] = OrderedDict()  # LRU first
-        self._locks: dict[str, asyncio.Lock] = {}
+        self._inflight: dict[str, asyncio.Task[None]] = {}
         self._failures: dict[str, _Failure] = {}
         self._engine_lock = asyncio.Lock()  # loads, drops and reloads never interleave
         self._sequence = itertools.count(1)
@@ -207,22 +207,29 @@ class HistoricalCatalogs:
         if name in self._held:
             self._held.move_to_end(name)
             return name
-        lock = self._locks.setdefault(name, asyncio.Lock())
-        async with lock:  # the visits of one window share one fetch
-            if name in self._held:
-                self._held.move_to_end(name)
-                return name
+        task = self._inflight.get(name)
+        if task is None:
             failure = self._failures.get(name)
             if failure is not None and self._monotonic() < failure.retry_at:
-                raise no_historical_catalog()
-            try:
-                await self._fetch_and_load(name, center)
-            except (SourceError, EngineError, _Empty) as error:
-                self._note_failure(name, error)
-                raise no_historical_catalog() from None
-            self._failures.pop(name, None)
-        self._locks.pop(name, None)
+                raise no_historical_catalog()  # within the backoff: no request at all
+            task = asyncio.create_task(self._obtain(name, center), name=f"satveto-{name}")
+            self._inflight[name] = task
+            # Retrieved here so that a fetch whose requesters all went away logs no warning.
+            task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        # The visits of one window share one fetch, and a requester that goes away (client
+        # disconnect, timeout) does not abort it: the budget it spends is not wasted.
+        await asyncio.shield(task)
         return name
+
+    async def _obtain(self, name: str, center: float) -> None:
+        try:
+            await self._fetch_and_load(name, center)
+        except (SourceError, EngineError, _Empty) as error:
+            self._note_failure(name, error)
+            raise no_historical_catalog() from None
+        finally:
+            self._inflight.pop(name, None)
+        self._failures.pop(name, None)
 
     async def _fetch_and_load(self, name: str, center_unix: float) -> None:
         if self._source is None:
