@@ -401,3 +401,57 @@ async def test_concurrent_visits_of_a_window_share_one_fetch_that_survives_cance
     assert set(names) == {"hist-20261121T0500Z"}
     assert fake.total == 5
     assert history.fetches == 1
+
+
+async def test_a_historical_visit_vetoes_the_old_track_not_the_new_one(
+    engine_socket: Path, tls_files: tuple[Path, Path], fake: FakeSpaceTrack, ca_file: Path
+) -> None:
+    """End to end through gp_history: an object moved between its historical and its current
+    elements.  At its old position a historical visit has it as a candidate and a current
+    visit does not; at its new position, the reverse."""
+    epoch = CENTER.replace(tzinfo=None).isoformat(timespec="microseconds")
+    base = [{**r, "EPOCH": epoch} for r in build_demo_catalog(CENTER, count=300)]
+    index = 23
+    norad = base[index]["NORAD_CAT_ID"]
+    fake.history = [gp_strings(r, i) for i, r in enumerate(base)]
+    current = [dict(r) for r in base]
+    current[index]["MEAN_ANOMALY"] = (current[index]["MEAN_ANOMALY"] + 60.0) % 360.0
+    config = api_config(tls_files, engine_socket, limits={"allow_reprocessing": True})
+    config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, timeout_s=10))
+    app = create_app(config)
+    engine = app[ENGINE]
+    try:
+        app[HISTORY]._source = make_source(fake, ca_file)
+        await app[CATALOG].install(current, time.time(), source="test")
+        moment = CENTER + dt.timedelta(hours=1)
+        mid = [mjd(moment) + 15 / 86400]
+        old = await engine.call("observe", {"elements": base[index], "mjd": mid})
+        new = await engine.call("observe", {"elements": current[index], "mjd": mid})
+        for visit_id, seen, historical in (
+            (51, old, True),
+            (52, old, False),
+            (53, new, True),
+            (54, new, False),
+        ):
+            start = mjd(moment)
+            await app[VETO].register_visit(
+                Visit(
+                    visit_id,
+                    start,
+                    start + 30 / 86400,
+                    seen["ra_deg"][0] % 360.0,
+                    seen["dec_deg"][0],
+                    0.0,
+                    historical,
+                )
+            )
+
+        async def candidates(visit_id: int) -> set[int]:
+            return set((await engine.call("visit_tracks", {"visit_id": visit_id}))["candidates"])
+
+        assert norad in await candidates(51)
+        assert norad not in await candidates(52)
+        assert norad not in await candidates(53)
+        assert norad in await candidates(54)
+    finally:
+        await engine.close()
