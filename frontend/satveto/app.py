@@ -16,6 +16,7 @@ from satveto.app_keys import (
     CATALOG,
     CONFIG,
     ENGINE,
+    HISTORY,
     METRICS,
     READINESS,
     REFRESHER,
@@ -30,6 +31,7 @@ from satveto.errors import ApiError, error_response
 from satveto.handlers import diasources, metrics, openapi, ops, visits
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
+from satveto.services.history import HistoricalCatalogs
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
@@ -185,6 +187,15 @@ def create_app(
         on_catalog_lost=refresher.request_refresh if refresher is not None else None,
     )
     app[VETO] = VetoService(engine, app[VISITS], app[SUPERVISOR], app[METRICS])
+    # Reprocessing: historical catalogs from the source's history (space-track only).
+    app[HISTORY] = HistoricalCatalogs(
+        engine,
+        app[METRICS],
+        catalog_source if hasattr(catalog_source, "fetch_history") else None,  # type: ignore[arg-type]
+        enabled=config.limits.allow_reprocessing,
+        capacity=config.catalog.max_history_catalogs,
+    )
+    app[VETO].history = app[SUPERVISOR].history = app[HISTORY]
     for module in (ops, visits, diasources, metrics, openapi):
         module.add_routes(app)
 

@@ -67,6 +67,23 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.cui_failures = Counter(
+            "satveto_cui_failures",
+            "Refreshes failed by their CUI element-file part, by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.historical_fetches = Counter(
+            "satveto_historical_catalog_fetches",
+            "Historical catalog fetches by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.historical_catalogs = Gauge(
+            "satveto_historical_catalogs",
+            "Historical catalogs held in the frontend's memory (and loaded in the engine)",
+            registry=r,
+        )
         self.sources_vetoed = Counter(
             "satveto_sources_vetoed", "DIASources withheld from the allow list", registry=r
         )

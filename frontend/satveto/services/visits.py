@@ -25,6 +25,7 @@ from satveto.allow_list import is_ordered_subset
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
 from satveto.errors import ApiError
 from satveto.metrics import Metrics
+from satveto.services.history import HistoricalCatalogs, engine_params, reprocessing_disabled
 from satveto.validation import DiaSourceRequest, Visit
 
 if TYPE_CHECKING:
@@ -149,6 +150,16 @@ class VetoService:
         self._registry = registry
         self._supervisor = supervisor
         self._metrics = metrics
+        # Historical catalogs (reprocessing); None: historical visits are refused (400).
+        self.history: HistoricalCatalogs | None = None
+
+    async def _visit_params(self, visit: Visit) -> dict[str, Any]:
+        """``register_visit`` params; a historical visit's catalog is fetched first if need be."""
+        if visit.historical:
+            if self.history is None or not self.history.enabled:
+                raise reprocessing_disabled()
+            await self.history.ensure(visit)
+        return engine_params(visit)
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
         return await timed_call(self._engine, self._metrics, method, params)
@@ -157,11 +168,12 @@ class VetoService:
         """Registers (pre-caches) a visit; idempotent for identical parameters."""
         if self._registry.conflicts(visit):
             raise _conflict()
+        if visit.historical and (self.history is None or not self.history.enabled):
+            raise reprocessing_disabled()  # a 400 whatever the engine's state
         await self._supervisor.require_fresh_catalog()
+        params = await self._visit_params(visit)
         try:
-            result = await self._with_resync(
-                lambda: self._call("register_visit", visit.to_params())
-            )
+            result = await self._with_resync(lambda: self._call("register_visit", params))
         except EngineError as error:
             raise api_error_from_engine(error) from None
         if not isinstance(result, dict) or result.get("visit_id") != visit.visit_id:
@@ -181,7 +193,7 @@ class VetoService:
             "bboxes": request.bboxes,
         }
         if request.visit is not None:
-            params["visit"] = request.visit.to_params()
+            params["visit"] = await self._visit_params(request.visit)
         if request.wcs is not None:
             params["wcs"] = request.wcs
 
@@ -227,5 +239,5 @@ class VetoService:
         await self._supervisor.require_fresh_catalog()
         known = None if visit_id is None else self._registry.get(visit_id)
         if known is not None:
-            await self._call("register_visit", known.to_params())
+            await self._call("register_visit", await self._visit_params(known))
         return await call()
