@@ -45,8 +45,11 @@ local_base_age() {
 }
 
 make_local_base() {
-  # One builder at a time per machine; the second waits and then finds the base made.
-  exec 9>"$work/base.lock"
+  # One builder at a time per machine (every checkout shares podman's storage); the second
+  # waits and then finds the base made.
+  local lock=/run/lock/satveto-image-base.lock
+  [[ -w ${lock%/*} ]] || lock="$work/base.lock"
+  exec 9>"$lock"
   flock 9
   local age fresh=yes
   for base in "${bases[@]}"; do
@@ -94,7 +97,7 @@ make_local_base() {
 }
 
 registry_answers() {
-  timeout 120 podman pull --quiet "${bases[@]}" >/dev/null 2>&1
+  timeout 60 podman pull --quiet "${bases[@]}" >/dev/null 2>&1
 }
 
 # pip settings of this machine that the build's pip needs too.
@@ -106,41 +109,47 @@ pip_setting() {
   echo "${value:-}"
 }
 
-build_args=(--format docker --file Containerfile --tag "$image" --tag localhost/satveto:latest
-  --isolation "${SATVETO_BUILD_ISOLATION:-chroot}" --layers)
-case $mode in
-  registry) build_args+=(--pull=newer) ;;
-  local) make_local_base; build_args+=(--pull=never) ;;
-  auto)
-    if registry_answers; then
-      say "base: ${bases[*]} from the registry"
-    else
-      make_local_base
-    fi
-    build_args+=(--pull=never) ;;
-  *) echo "SATVETO_IMAGE_BASE: expected registry, local or auto, got '$mode'" >&2; exit 2 ;;
-esac
+# The whole flow is one function, read by bash before it runs: editing this file during a
+# build cannot change what the running build does.
+main() {
+  build_args=(--format docker --file Containerfile --tag "$image" --tag localhost/satveto:latest
+    --isolation "${SATVETO_BUILD_ISOLATION:-chroot}" --layers)
+  case $mode in
+    registry) build_args+=(--pull=newer) ;;
+    local) make_local_base; build_args+=(--pull=never) ;;
+    auto)
+      if registry_answers; then
+        say "base: ${bases[*]} from the registry"
+      else
+        make_local_base
+      fi
+      build_args+=(--pull=never) ;;
+    *) echo "SATVETO_IMAGE_BASE: expected registry, local or auto, got '$mode'" >&2; exit 2 ;;
+  esac
 
-# pip reads ~/.config/pip/pip.conf; the RUN steps run as root with HOME=/root, which exists in
-# every base image, so a directory mounted there leaves no mount point behind in the image.
-ca_bundle=${PIP_CERT:-$(pip_setting cert)}
-index=${PIP_INDEX_URL:-$(pip_setting index-url)}
-home="$work/build-home"
-rm -rf "$home"
-mkdir -p "$home/.config/pip"
-settings=()
-if [[ -n $ca_bundle && -f $ca_bundle ]]; then
-  cp "$ca_bundle" "$home/.config/pip/ca.crt"
-  settings+=("cert = /root/.config/pip/ca.crt")
-fi
-[[ $index =~ ^https?:// ]] && settings+=("index-url = $index")
-if [[ ${#settings[@]} -gt 0 ]]; then
-  printf '%s\n' "[global]" "${settings[@]}" >"$home/.config/pip/pip.conf"
-  build_args+=(--volume "$(realpath "$home"):/root")
-  say "pip in the build: this machine's ${settings[*]%% =*}"
-fi
+  # pip reads ~/.config/pip/pip.conf; the RUN steps run as root with HOME=/root, which exists in
+  # every base image, so a directory mounted there leaves no mount point behind in the image.
+  ca_bundle=${PIP_CERT:-$(pip_setting cert)}
+  index=${PIP_INDEX_URL:-$(pip_setting index-url)}
+  home="$work/build-home"
+  rm -rf "$home"
+  mkdir -p "$home/.config/pip"
+  settings=()
+  if [[ -n $ca_bundle && -f $ca_bundle ]]; then
+    cp "$ca_bundle" "$home/.config/pip/ca.crt"
+    settings+=("cert = /root/.config/pip/ca.crt")
+  fi
+  [[ $index =~ ^https?:// ]] && settings+=("index-url = $index")
+  if [[ ${#settings[@]} -gt 0 ]]; then
+    printf '%s\n' "[global]" "${settings[@]}" >"$home/.config/pip/pip.conf"
+    build_args+=(--volume "$(realpath "$home"):/root")
+    say "pip in the build: this machine's ${settings[*]%% =*}"
+  fi
 
-started=$SECONDS
-podman build "${build_args[@]}" .
-say "built $image in $((SECONDS - started)) s, $(podman image inspect --format '{{.Size}}' \
-  "$image" | awk '{printf "%.0f MB", $1 / 1e6}')"
+  started=$SECONDS
+  podman build "${build_args[@]}" .
+  say "built $image in $((SECONDS - started)) s, $(podman image inspect --format '{{.Size}}' \
+    "$image" | awk '{printf "%.0f MB", $1 / 1e6}')"
+}
+
+main "$@"; exit

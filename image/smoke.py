@@ -171,14 +171,16 @@ def check_contents(root: Path) -> None:
     check(not (root / "src").exists(), "/src: the build stage's source tree")
     for leftover in BUILD_MOUNTS:
         check(not (root / leftover).exists(), f"/{leftover}: left by the build's mounts")
-    # Nothing of the repository's tests (by file name, anywhere), no checkout debris, and no
-    # test suite of any installed package in the venv (``tests`` directories).
+    # Nothing of the repository's tests (test_*/conftest files, test and tool programs, by
+    # name, anywhere), no checkout debris, and no package's test suite in the venv.
     test_files = {
         path.name
         for directory in TEST_SOURCES
         for path in (REPO / directory).rglob("*")
-        if path.is_file() and path.name not in ("__init__.py", "CMakeLists.txt", "README.md")
+        if path.is_file() and path.name.startswith(("test_", "conftest"))
     }
+    for cmake in (REPO / "engine").glob("*/CMakeLists.txt"):  # the test and tool programs
+        test_files.update(re.findall(r"add_executable\((\S+)", cmake.read_text()))
     found = []
     for directory, subdirectories, files in os.walk(root):
         relative = Path(directory).relative_to(root)
@@ -193,6 +195,7 @@ def check_contents(root: Path) -> None:
                 or (in_venv and name in ("tests", "test"))
             ):
                 found.append(f"/{relative / name}")
+    check(not found, f"build-context or test files in the image: {found[:20]}")
     venvs = [str(p.relative_to(root)) for p in root.glob("**/pyvenv.cfg")]
     check(venvs == ["opt/satveto/pyvenv.cfg"], f"venvs in the image: {venvs}")
     passwd = (root / "etc/passwd").read_text()
