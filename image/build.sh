@@ -112,6 +112,10 @@ pip_setting() {
 # The whole flow is one function, read by bash before it runs: editing this file during a
 # build cannot change what the running build does.
 main() {
+  if [[ $(id -u) != 0 ]]; then
+    echo "image: run as root (podman's system storage; mmdebstrap --mode=root)" >&2
+    exit 1
+  fi
   build_args=(--format docker --file Containerfile --tag "$image" --tag localhost/satveto:latest
     --isolation "${SATVETO_BUILD_ISOLATION:-chroot}" --layers)
   case $mode in

@@ -6,7 +6,9 @@
   ``systemd-analyze verify`` clean (on copies whose /opt/satveto/bin points at this venv).
   ``systemd-analyze security --offline`` scores are held under a ceiling.
 * The Containerfile: two stages from one Debian release, a runtime stage without compilers
-  or headers, non-root, a health check, COPY sources that exist.
+  or headers, non-root, a health check, COPY sources that exist, no apt caches, and a build
+  context (.containerignore) of exactly the COPY sources.  The image itself is built and
+  smoke-tested by `make image-test` (image/smoke.py), not here.
 * examples/frontend.toml validates with :func:`satveto.config.load_config` and comments
   every key of every section.
 * sd_notify: the real engine, started with $NOTIFY_SOCKET on a datagram socket this test owns,
