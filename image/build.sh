@@ -30,6 +30,7 @@ mode=${SATVETO_IMAGE_BASE:-auto}
 max_age_days=${SATVETO_BASE_MAX_AGE_DAYS:-7}
 mirror=${DEBIAN_MIRROR:-http://deb.debian.org}
 bases=("docker.io/library/debian:$release" "docker.io/library/debian:$release-slim")
+build_cache=localhost/satveto-build-cache:latest
 work=build/image
 mkdir -p "$work"
 
@@ -116,7 +117,7 @@ main() {
     echo "image: run as root (podman's system storage; mmdebstrap --mode=root)" >&2
     exit 1
   fi
-  build_args=(--format docker --file Containerfile --tag "$image" --tag localhost/satveto:latest
+  build_args=(--format docker --file Containerfile
     --isolation "${SATVETO_BUILD_ISOLATION:-chroot}" --layers)
   case $mode in
     registry) build_args+=(--pull=newer) ;;
@@ -151,9 +152,15 @@ main() {
   fi
 
   started=$SECONDS
-  podman build "${build_args[@]}" .
+  podman build "${build_args[@]}" --tag "$image" --tag localhost/satveto:latest .
   say "built $image in $((SECONDS - started)) s, $(podman image inspect --format '{{.Size}}' \
     "$image" | awk '{printf "%.0f MB", $1 / 1e6}')"
+  # Each build with changed sources leaves the previous image and build stage (700 MB)
+  # untagged.  The build stage just made is tagged (all layers cached: seconds) so that it
+  # stays as the cache of the next build, then every untagged image goes.
+  podman build "${build_args[@]}" --target build --tag "$build_cache" --quiet . >/dev/null
+  podman image prune --force >/dev/null
+  say "storage: $(podman images --quiet | sort -u | wc -l) images kept (base, image, build cache)"
 }
 
 main "$@"; exit
