@@ -18,14 +18,16 @@ What it checks, in order (any failure exits 1 with the programs' logs):
   .venv, no tests), and nothing of the build machine's pip/CA settings that `image/build.sh`
   mounts into the build;
 * the engine starts as satveto-engine (991, group 990) with CAP_IPC_LOCK only, locks its
-  memory, forbids core dumps, creates its socket 0660, reports itself healthy through the
-  image's health check, and answers ``ping`` to the frontend's uid;
+  memory, forbids core dumps, creates its socket 0660, sends READY=1 to the notify socket
+  (``Notify=true``), reports itself healthy through the image's health check, and answers
+  ``ping`` to the frontend's uid;
 * the frontend (``satveto serve``, 990) starts with the demo catalog and a throw-away
   certificate: ``/v1/ready`` answers 200 over TLS on loopback, the demo's sample visit is
   registered and its DIASource request answered with every source on the track vetoed and a
   far one allowed (image/smoke_client.py, run inside the image, makes the requests with the
-  demo's own code); the health check passes;
-* both stop on SIGTERM, sent from outside to PID 1 as ``podman stop`` does, with status 0.
+  demo's own code); READY=1 was sent and the health check passes;
+* both stop on SIGTERM, sent from outside to PID 1 as ``podman stop`` does, with status 0
+  (the engine saying STOPPING=1 and removing its socket).
 
 Usage: smoke.py IMAGE   (run as root; needs podman, unshare, nsenter from util-linux)
 """
@@ -126,6 +128,7 @@ class Program:
         self.private_network = keys.get("Network") == ["none"]
         self.read_only = keys.get("ReadOnly") == ["true"]
         self.no_new_privileges = keys.get("NoNewPrivileges") == ["true"]
+        self.notify = keys.get("Notify") == ["true"]
 
 
 # --- the container's root filesystem -------------------------------------------------------------
@@ -207,7 +210,8 @@ def check_contents(root: Path) -> None:
 
 LAUNCH = r"""
 set -eu
-root=$1 run_dir=$2 etc_dir=$3 net=$4; shift 4
+root=$1 run_dir=$2 etc_dir=$3 net=$4 notify_dir=$5; shift 5
+read_only=$READ_ONLY; unset READ_ONLY
 [ "$net" = private ] && ip link set lo up 2>/dev/null || true
 mount --make-rprivate /
 mount --bind "$root" "$root"
@@ -222,7 +226,10 @@ for tmp in tmp var/tmp; do mount -t tmpfs -o mode=1777,nosuid,nodev tmpfs "$root
 mount -t tmpfs -o mode=0755,nosuid,nodev tmpfs "$root/run"
 mkdir "$root/run/satveto"; mount --bind "$run_dir" "$root/run/satveto"
 mount --bind "$etc_dir" "$root/etc/satveto"; mount -o remount,bind,ro "$root/etc/satveto"
-[ "$READ_ONLY" = yes ] && mount -o remount,bind,ro "$root"
+if [ "$notify_dir" != - ]; then
+  mkdir "$root/run/notify"; mount --bind "$notify_dir" "$root/run/notify"
+fi
+[ "$read_only" = yes ] && mount -o remount,bind,ro "$root"
 exec chroot "$root" "$@"
 """
 
@@ -266,6 +273,20 @@ class Container:
         namespaces = ["--mount", "--pid", "--ipc", "--uts", "--fork", "--kill-child=SIGKILL"]
         if program.private_network:
             namespaces.append("--net")
+        # Notify=true: podman hands the container a notify socket at /run/notify/notify.sock and
+        # relays READY=1 to systemd; here the socket is this test's, read by notified().
+        self.notify: socket.socket | None = None
+        self.notified: list[str] = []
+        notify_dir = "-"
+        program_env = dict(env)
+        if program.notify and argv is None:
+            directory = logs / f"notify-{program.name}"
+            directory.mkdir(mode=0o755)
+            self.notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            self.notify.bind(str(directory / "notify.sock"))
+            os.chmod(directory / "notify.sock", 0o666)
+            notify_dir = str(directory)
+            program_env["NOTIFY_SOCKET"] = "/run/notify/notify.sock"
         self.process = subprocess.Popen(
             [
                 "unshare",
@@ -278,12 +299,13 @@ class Container:
                 str(run_dir),
                 str(etc_dir),
                 "private" if program.private_network else "host",
+                notify_dir,
                 "setpriv",
                 *drop,
                 "--",
                 *(argv or program.argv),
             ],
-            env={**env, "READ_ONLY": "yes" if program.read_only else "no"},
+            env={**program_env, "READ_ONLY": "yes" if program.read_only else "no"},
             stdin=stdin,
             stdout=subprocess.PIPE if argv else self.log_path.open("w"),
             stderr=self.log_path.open("w") if argv else subprocess.STDOUT,
@@ -291,6 +313,22 @@ class Container:
         )
         self.program = program
         self.env = env
+
+    def notified_of(self, state: str, timeout_s: float = 10.0) -> bool:
+        """Whether the program sent `state` (e.g. ``READY=1``) to its notify socket."""
+        check(self.notify is not None, f"{self.name}: the Quadlet file has no Notify=true")
+        assert self.notify is not None
+        deadline = time.monotonic() + timeout_s
+        while not any(state in message.splitlines() for message in self.notified):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            self.notify.settimeout(remaining)
+            try:
+                self.notified.append(self.notify.recv(4096).decode(errors="replace"))
+            except TimeoutError:
+                return False
+        return True
 
     def pid1(self, timeout_s: float = 10.0) -> int:
         """Host pid of the program (the child of unshare, PID 1 inside)."""
@@ -489,7 +527,8 @@ def smoke(image: str) -> dict[str, object]:
             )
             status, output = engine.healthcheck()
             check(status == 0, f"engine health check: {status} {output}")
-            log(f"engine: uid 991, socket {socket_path} 0660, healthy")
+            check(engine.notified_of("READY=1"), f"engine sent no READY=1: {engine.notified}")
+            log(f"engine: uid 991, socket {socket_path} 0660, READY=1 sent, healthy")
 
             client = start(
                 client_program,
@@ -545,12 +584,17 @@ def smoke(image: str) -> dict[str, object]:
             check(client.process.wait(timeout=30) == 0, f"client: {client.tail()}")
             status, output = frontend.healthcheck()
             check(status == 0, f"frontend health check: {status} {output}")
-            log("frontend healthy")
+            check(frontend.notified_of("READY=1"), f"frontend: no READY=1: {frontend.notified}")
+            log("frontend: READY=1 sent, healthy")
 
             for container in (frontend, engine):
                 code, seconds = container.terminate()
                 check(code == 0, f"{container.name}: SIGTERM gave {code}\n{container.tail()}")
                 figures[f"{container.name}_stop_s"] = round(seconds, 2)
+                check(
+                    container.name != "engine" or container.notified_of("STOPPING=1", 1.0),
+                    f"engine sent no STOPPING=1: {container.notified}",
+                )
                 log(f"{container.name}: stopped on SIGTERM in {seconds:.2f} s, status 0")
             check(not socket_file.exists(), "the engine left its socket behind")
         except SmokeFailure:
