@@ -12,7 +12,8 @@ APT_PACKAGES := g++ cmake make pkg-config liberfa-dev libmsgpack-cxx-dev catch2 
 ASAN_BUILD := build/engine-asan
 JOBS ?= 2
 
-.PHONY: build run test system-packages venv engine-tests python-tests lint bench clean soak fuzz fuzz-build
+.PHONY: build run test system-packages venv engine-tests python-tests lint bench clean soak fuzz fuzz-build \
+  image image-test image-packages
 
 build: system-packages venv
 	$(VPY) -m pip install --quiet --disable-pip-version-check ".[test]"
@@ -40,7 +41,7 @@ run: build
 
 test: build lint engine-tests python-tests
 
-PY_SOURCES := $(wildcard frontend tests benchmarks protocol)
+PY_SOURCES := $(wildcard frontend tests benchmarks protocol image)
 lint:
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
@@ -87,6 +88,22 @@ fuzz: build fuzz-build
 	  -rss_limit_mb=2048 -timeout=30 -artifact_prefix=$(FUZZ_BUILD)/artifacts/ \
 	  $(FUZZ_BUILD)/corpus $(FUZZ_BUILD)/seeds
 	SATVETO_SOAK=1 $(VENV)/bin/pytest -s -p no:cacheprovider tests/reliability/test_rpc_fuzz.py
+
+# The container image from the Containerfile, tagged localhost/satveto:<version> and :latest
+# (image/build.sh: the base images come from the registry, or are made here with mmdebstrap
+# when none answers, and are kept in podman's storage for the next build). As root.
+IMAGE_APT_PACKAGES := podman mmdebstrap
+VERSION = $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' pyproject.toml)
+image-packages:
+	@$(MAKE) --no-print-directory system-packages APT_PACKAGES="$(IMAGE_APT_PACKAGES)"
+
+image: image-packages
+	image/build.sh
+
+# Builds the image, then smoke-tests it from its own root filesystem (image/smoke.py): engine
+# and frontend as their users with the Quadlet files' settings, the demo's requests, SIGTERM.
+image-test: image
+	$(PYTHON) image/smoke.py localhost/satveto:$(VERSION)
 
 clean:
 	rm -rf build $(VENV)

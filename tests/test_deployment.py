@@ -6,7 +6,9 @@
   ``systemd-analyze verify`` clean (on copies whose /opt/satveto/bin points at this venv).
   ``systemd-analyze security --offline`` scores are held under a ceiling.
 * The Containerfile: two stages from one Debian release, a runtime stage without compilers
-  or headers, non-root, a health check, COPY sources that exist.
+  or headers, non-root, a health check, COPY sources that exist, no apt caches, and a build
+  context (.containerignore) of exactly the COPY sources.  The image itself is built and
+  smoke-tested by `make image-test` (image/smoke.py), not here.
 * examples/frontend.toml validates with :func:`satveto.config.load_config` and comments
   every key of every section.
 * sd_notify: the real engine, started with $NOTIFY_SOCKET on a datagram socket this test owns,
@@ -222,6 +224,10 @@ def test_quadlets_match_the_units() -> None:
     assert engine.get("Service", "RuntimeDirectory") == "satveto"
     assert engine.get("Service", "RuntimeDirectoryPreserve") == "yes"
     assert engine.get("Container", "Network") == "none"
+    # One Ulimit= line at most: older Quadlet versions keep only the last of several, which
+    # silently dropped the engine's memlock limit when a core limit followed it.
+    assert engine.get("Container", "Ulimit") == "memlock=-1:-1"
+    assert not frontend.values("Container", "Ulimit")
     for container in (engine, frontend):
         assert container.get("Container", "Notify") == "true"
         assert container.get("Container", "ReadOnly") == "true"
@@ -292,6 +298,7 @@ def test_every_named_path_exists_or_is_in_the_install_layout(path: Path) -> None
             "/src",
             "/usr/bin",
             "/opt/satveto/pyvenv.cfg",
+            "/opt/satveto/lib",
             "/var/lib/apt/lists",
         ):
             continue  # image build details
@@ -331,6 +338,37 @@ def test_containerfile() -> None:
     for source in re.findall(r"^COPY (?!--from)(.+) \S+$", text, flags=re.MULTILINE):
         for name in source.split():
             assert (REPO / name).exists(), name
+    # Every apt run leaves no package cache behind, whatever the base image's apt settings (a
+    # base made with mmdebstrap keeps 80 MB of caches that Debian's registry images drop).
+    for stage in (build_part, runtime_part):
+        assert stage.count("apt-get install") == stage.count("apt-get clean") == 1
+    # The venv carries neither pip nor the test suites of the wheels (numpy ships its own).
+    assert "pip uninstall --yes --quiet pip setuptools" in build_part
+    assert "-type d -name tests" in build_part
+
+
+def test_build_context_holds_only_what_the_containerfile_copies() -> None:
+    """.containerignore (podman; .dockerignore links to it) excludes everything, then lets in
+    exactly the COPY sources: no .venv, build tree, tests or git metadata in the context."""
+    ignore = REPO / ".containerignore"
+    assert (REPO / ".dockerignore").resolve() == ignore.resolve()
+    patterns = [
+        line.strip()
+        for line in ignore.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    assert patterns[0] == "*"
+    included = {p.removeprefix("!") for p in patterns if p.startswith("!")}
+    copied = {
+        name
+        for source in re.findall(
+            r"^COPY (?!--from)(.+) \S+$", CONTAINERFILE.read_text(), flags=re.MULTILINE
+        )
+        for name in source.split()
+    }
+    assert included == copied
+    for excluded in ("engine/tests", "engine/fuzz", "engine/bench", "**/__pycache__"):
+        assert excluded in patterns
 
 
 def test_example_configuration_validates_and_comments_every_key() -> None:
