@@ -97,8 +97,9 @@ async def test_embedded_visit_answers_an_unregistered_visit(
         assert method == "filter_sources"
         assert params["visit"] == visit
         assert params["wcs"] == WCS
-    # The embedded visit is now known here: a later plain request needs no embedding.
-    plain = request_body(31, sample_sources(5))
+    # The embedded visit is now known here: a later plain request (for another detector: one
+    # answer per detector) needs no embedding.
+    plain = request_body(31, sample_sources(5), detector_id=95)
     assert (await post(http_session, f"{frontend.base}/v1/diasources", plain))[0] == 200
 
 

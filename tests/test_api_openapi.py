@@ -174,7 +174,7 @@ async def test_live_responses_conform(
     await api.call("POST", "/v1/diasources", 500, veto)
     fake.clear_faults()
     fake.results["register_visit"] = None
-    await api.call("POST", "/v1/visits", 500, sample_visit(visit_id=77))
+    await api.call("POST", "/v1/visits", 500, sample_visit(visit_id=77, ago_s=120.0))
     fake.clear_faults()
     await api.call("GET", "/metrics", 200)
     for path in (

@@ -25,6 +25,8 @@ from satveto.allow_list import is_ordered_subset
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
 from satveto.errors import ApiError
 from satveto.metrics import Metrics
+from satveto.services.camera_gate import CameraGate, GateRefusal
+from satveto.services.detector_answers import DetectorAnswers, request_digest
 from satveto.validation import DiaSourceRequest, Visit
 
 if TYPE_CHECKING:
@@ -144,11 +146,39 @@ class VetoService:
         registry: VisitRegistry,
         supervisor: EngineSupervisor,
         metrics: Metrics,
+        gate: CameraGate,
+        answers: DetectorAnswers | None = None,
     ) -> None:
         self._engine = engine
         self._registry = registry
         self._supervisor = supervisor
         self._metrics = metrics
+        self._gate = gate
+        self._answers = answers if answers is not None else DetectorAnswers()
+
+    def _admit(self, visit: Visit, historical: bool, field_prefix: str = "") -> bool:
+        """The one-camera gate (services/camera_gate.py) for every path that registers a visit;
+        counts new visits and refusals per client.  True when the visit is new to the gate."""
+        try:
+            new = self._gate.admit(visit, historical=historical, field_prefix=field_prefix)
+        except GateRefusal as refusal:
+            client = self._metrics.current_client()
+            self._metrics.client_implausible.labels(client, refusal.rule).inc()
+            raise
+        if new:
+            self._metrics.client_visits.labels(self._metrics.current_client()).inc()
+        return new
+
+    async def _fresh_catalog_or_release(self, visit: Visit | None, new: bool) -> None:
+        """The freshness gate; a visit the gate just took is given back if the engine will not
+        be asked (the instant stays free for the retry, which may differ slightly).  Once the
+        engine has been asked the gate keeps it: the engine may hold it."""
+        try:
+            await self._supervisor.require_fresh_catalog()
+        except BaseException:
+            if new and visit is not None:
+                self._gate.release(visit)
+            raise
 
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
         return await timed_call(self._engine, self._metrics, method, params)
@@ -157,12 +187,15 @@ class VetoService:
         """Registers (pre-caches) a visit; idempotent for identical parameters."""
         if self._registry.conflicts(visit):
             raise _conflict()
-        await self._supervisor.require_fresh_catalog()
+        new = self._admit(visit, historical=getattr(visit, "historical", False))
+        await self._fresh_catalog_or_release(visit, new)
         try:
             result = await self._with_resync(
                 lambda: self._call("register_visit", visit.to_params())
             )
         except EngineError as error:
+            if new and isinstance(error, EngineRpcError) and error.code == "invalid_params":
+                self._gate.release(visit)  # the engine refused it: it holds nothing
             raise api_error_from_engine(error) from None
         if not isinstance(result, dict) or result.get("visit_id") != visit.visit_id:
             log.error("malformed engine answer", extra={"method": "register_visit"})
@@ -173,7 +206,24 @@ class VetoService:
         """The ids of the request's sources on no predicted track, exactly as the engine said."""
         if request.visit is not None and self._registry.conflicts(request.visit):
             raise _conflict()
-        await self._supervisor.require_fresh_catalog()
+        new = request.visit is not None and self._admit(
+            request.visit, getattr(request.visit, "historical", False), field_prefix="visit."
+        )
+        await self._fresh_catalog_or_release(request.visit, new)
+        self._metrics.client_sources.labels(self._metrics.current_client()).inc(len(request.ids))
+        # One answer per (visit, detector): taken before the engine is asked (no await between
+        # the check and the record), given back if the request fails.
+        fresh = self._answers.reserve(
+            request.visit_id, request.detector_id, request_digest(request)
+        )
+        try:
+            return await self._filter_sources(request)
+        except BaseException:
+            if fresh:
+                self._answers.release(request.visit_id, request.detector_id)
+            raise
+
+    async def _filter_sources(self, request: DiaSourceRequest) -> list[int]:
         params: dict[str, Any] = {
             "visit_id": request.visit_id,
             "detector_id": request.detector_id,
@@ -199,8 +249,6 @@ class VetoService:
             raise ApiError(500, "internal_error", "The veto engine answered incorrectly.") from None
         if request.visit is not None:
             self._registry.remember(request.visit)
-        self._metrics.sources_allowed.inc(len(allowed))
-        self._metrics.sources_vetoed.inc(len(request.ids) - len(allowed))
         return allowed
 
     async def _with_resync(
