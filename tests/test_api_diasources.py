@@ -228,3 +228,39 @@ def test_parsing_a_hundred_thousand_sources_is_fast() -> None:
         best = min(best, time.perf_counter() - started)
     assert len(parsed.ids) == 100_000
     assert best < 1.0  # typically ~0.1 s on one core; the bound only catches a regression
+
+
+async def test_one_answer_per_visit_and_detector(
+    frontend: Frontend, engine: EngineHarness, http_session: aiohttp.ClientSession
+) -> None:
+    """A repeat with the same sources is answered identically; other sources are refused, and
+    a refused or failed request does not fix the detector's content."""
+    visit = sample_visit()
+    await register(frontend, http_session, visit)
+    url = f"{frontend.base}/v1/diasources"
+    sources = sample_sources(40)
+    first = await post(http_session, url, request_body(visit["visit_id"], sources))
+    assert first[0] == 200
+    assert await post(http_session, url, request_body(visit["visit_id"], sources)) == first
+    shifted = [{**s, "bbox": [b + 1 for b in s["bbox"]]} for s in sources]  # a shifted lattice
+    fewer = sources[:-1]
+    for other in (shifted, fewer, [{**sources[0], "diasource_id": 999}, *sources[1:]]):
+        status, body = await post(http_session, url, request_body(visit["visit_id"], other))
+        assert (status, body["error"]["code"]) == (409, "detector_conflict")
+        assert body["error"]["message"].startswith("detector_id: ")
+        assert "id_allow_list" not in body
+    # The same boxes under another WCS are other footprints.
+    status, body = await post(http_session, url, request_body(visit["visit_id"], sources, wcs=WCS))
+    assert (status, body["error"]["code"]) == (409, "detector_conflict")
+    # Another detector of the same visit is its own answer.
+    other_detector = request_body(visit["visit_id"], shifted, detector_id=95)
+    assert (await post(http_session, url, other_detector))[0] == 200
+    if isinstance(engine, FakeHarness):
+        return
+    # A request the engine refuses (box outside the detector) fixes nothing: a corrected one
+    # for that detector is answered.
+    outside = [{"diasource_id": 1, "bbox": [0, 0, 5000, 5000]}]
+    refused = request_body(visit["visit_id"], outside, detector_id=96)
+    assert (await post(http_session, url, refused))[0] == 400
+    corrected = request_body(visit["visit_id"], sources[:3], detector_id=96)
+    assert (await post(http_session, url, corrected))[0] == 200

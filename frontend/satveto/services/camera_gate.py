@@ -47,6 +47,10 @@ HISTORICAL_CAPACITY = 200_000
 CURRENT_CAPACITY = 50_000
 
 
+#: Exposures closer than this are taken as touching, not overlapping (seconds).
+TOUCH_S = 1e-3
+
+
 class GateRefusal(ApiError):
     """A visit the one-camera rules refuse; ``rule`` is the metric label."""
 
@@ -79,11 +83,13 @@ class _Timeline:
         return None if entry is None else entry[0]
 
     def overlaps(self, start: float, end: float) -> bool:
+        """Whether [start, end] overlaps a recorded exposure by more than TOUCH_S (exposures
+        back to back touch; MJDs carry ~1 us of rounding)."""
         index = bisect.bisect_left(self._by_start, _Exposure(start, end, 0))
         # The one starting at or after `start`, and the one before it (which may reach into it).
-        if index < len(self._by_start) and self._by_start[index].start < end:
+        if index < len(self._by_start) and self._by_start[index].start < end - TOUCH_S:
             return True
-        return index > 0 and self._by_start[index - 1].end > start
+        return index > 0 and self._by_start[index - 1].end > start + TOUCH_S
 
     def add(self, visit: Any, start: float, end: float) -> None:
         exposure = _Exposure(start, end, visit.visit_id)
