@@ -64,7 +64,7 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
 
     async def main() -> None:
         directory = Path(workdir)
-        cert, key = write_self_signed_certificate(directory)
+        cert, key, ca = write_self_signed_certificate(directory)
         socket_path = directory / "engine.sock"
         process = None
         if engine_kind == "fake":
@@ -95,7 +95,7 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
         site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl_context(cert, key))
         await site.start()
         await app[CATALOG].install(records, time.time(), source="bench")
-        ports.put((runner.addresses[0][1], str(cert)))
+        ports.put((runner.addresses[0][1], str(ca)))
         await asyncio.get_running_loop().run_in_executor(None, stop.wait)
         await runner.cleanup()
         if process is not None:

@@ -35,7 +35,7 @@ from satveto.app import create_app
 from satveto.app_keys import CATALOG
 from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig, SiteConfig
 from satveto.engine_process import EngineProcess
-from satveto.tls import server_ssl_context
+from satveto.tls import allowlist_listener, server_ssl_context
 from support import stop_process
 
 VISIT_KEYS = (
@@ -470,7 +470,8 @@ async def start_frontend(config: Config, host: str = "127.0.0.1") -> Frontend:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
-    site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
+    listener = allowlist_listener(host, 0, config.server.allow_networks)  # as `satveto serve`
+    site = web.SockSite(runner, listener, ssl_context=ssl_context)
     await site.start()
     port = runner.addresses[0][1]
     name = "localhost" if host in ("127.0.0.1", "::1") else host

@@ -30,7 +30,7 @@ from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
 from satveto.services.catalog import CatalogService
-from satveto.tls import server_ssl_context, write_self_signed_certificate
+from satveto.tls import allowlist_listener, server_ssl_context, write_self_signed_certificate
 
 MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
 
@@ -145,7 +145,7 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
     engine = EngineProcess(workdir / "engine.sock")
     runner: web.AppRunner | None = None
     try:
-        cert_file, key_file = write_self_signed_certificate(workdir)
+        cert_file, key_file, ca_file = write_self_signed_certificate(workdir)
         engine.start()
         await engine.wait_ready()
         records = await load_demo_catalog(engine.socket_path)
@@ -158,14 +158,13 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
         app = create_app(config, catalog_source=DemoSource())
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(
-            runner, "127.0.0.1", port, ssl_context=server_ssl_context(cert_file, key_file)
-        )
+        listener = allowlist_listener("127.0.0.1", port, config.server.allow_networks)
+        site = web.SockSite(runner, listener, ssl_context=server_ssl_context(cert_file, key_file))
         await site.start()
         base = f"https://localhost:{port}"
         print(f"satveto demo serving on {base} (engine socket in a private temporary directory)")
 
-        client_tls = ssl.create_default_context(cafile=str(cert_file))
+        client_tls = ssl.create_default_context(cafile=str(ca_file))
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls)) as session:
             await _show(session, "GET", f"{base}/v1")
             await _show(session, "GET", f"{base}/v1/ready")
@@ -175,7 +174,7 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
 
         if keep_serving:
             print(
-                f"\nserving on {base} until Ctrl-C; try: curl --cacert {cert_file} {base}/v1/ready",
+                f"\nserving on {base} until Ctrl-C; try: curl --cacert {ca_file} {base}/v1/ready",
                 flush=True,
             )
             with contextlib.suppress(asyncio.CancelledError):

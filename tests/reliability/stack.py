@@ -38,7 +38,7 @@ from satveto.catalog.sources import CatalogSource
 from satveto.config import Config
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
-from satveto.tls import server_ssl_context
+from satveto.tls import allowlist_listener, server_ssl_context
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -129,7 +129,8 @@ async def start_app(
     assert config.server.tls_cert is not None
     assert config.server.tls_key is not None
     ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
-    site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
+    listener = allowlist_listener(host, 0, config.server.allow_networks)  # as `satveto serve`
+    site = web.SockSite(runner, listener, ssl_context=ssl_context)
     await site.start()
     port = runner.addresses[0][1]
     return Frontend(app, runner, f"https://localhost:{port}")
