@@ -255,3 +255,13 @@ async def test_below_horizon_and_daytime_over_http(
         assert body["error"]["message"].startswith("exposure_start_mjd: the Sun is ")
     finally:
         await day.stop()
+
+
+def test_demo_site_is_in_the_night_at_every_hour() -> None:
+    """`make run` works at any hour: the demo's site is where the Sun is far below -6 deg."""
+    from satveto.demo import demo_site
+
+    for hour in range(0, 24 * 365, 7):  # every seventh hour of a year
+        unix = NOW + hour * 3600.0
+        site = demo_site(unix)
+        assert sky.sun_altitude_deg(unix, site.latitude_deg, site.longitude_deg) < -30.0
