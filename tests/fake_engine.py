@@ -378,10 +378,20 @@ MJD_UNIX_EPOCH = 40587.0
 NIGHT_SITE_LATITUDE_DEG = -30.2
 
 
+#: The process's test site, fixed at its first use: every frontend and reference engine of a
+#: test run must see the same site (allow lists depend on it).  At latitude -30 the Sun stays
+#: below -30 deg for hours either side of midnight, longer than any test run.
+_SESSION_SITE: dict[str, float] = {}
+
+
 def night_site(now_unix: float | None = None) -> dict[str, float]:
-    """A ``site`` section where it is the middle of the night now (so strict defaults admit a
-    visit at any hour of the day the tests run)."""
-    now = time.time() if now_unix is None else now_unix
+    """A ``site`` section where it is the middle of the night (now, or at ``now_unix``), so
+    that strict defaults admit a visit at any hour of the day the tests run."""
+    if now_unix is None:
+        if not _SESSION_SITE:
+            _SESSION_SITE.update(night_site(time.time()))
+        return dict(_SESSION_SITE)
+    now = now_unix
     return {
         "latitude_deg": NIGHT_SITE_LATITUDE_DEG,
         "longitude_deg": sky.longitude_of_midnight_deg(now),
@@ -465,12 +475,17 @@ class Frontend:
         await self.runner.cleanup()
 
 
-async def start_frontend(config: Config, host: str = "127.0.0.1") -> Frontend:
+async def start_frontend(
+    config: Config, host: str = "127.0.0.1", *, refuse_at_accept: bool = True
+) -> Frontend:
+    """The app served over TLS; ``refuse_at_accept=False`` leaves strangers to the HTTP
+    allowlist middleware (its 403), which `satveto serve` only reaches past the listener."""
     app = create_app(config)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
-    listener = allowlist_listener(host, 0, config.server.allow_networks)  # as `satveto serve`
+    networks = config.server.allow_networks if refuse_at_accept else ["0.0.0.0/0", "::/0"]
+    listener = allowlist_listener(host, 0, networks)  # as `satveto serve`
     site = web.SockSite(runner, listener, ssl_context=ssl_context)
     await site.start()
     port = runner.addresses[0][1]

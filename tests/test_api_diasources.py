@@ -19,12 +19,22 @@ from fake_engine import (
     sample_visit,
     start_frontend,
 )
+from oracle import camera
 from satveto.config import LimitsConfig
 from satveto.validation import gc_paused, parse_diasource_request, parse_json
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 
 WCS = {"crval": [150.2, -30.1], "crpix": [2036.0, 2000.0], "cd": [[-5.5e-5, 0.0], [0.0, 5.5e-5]]}
+
+
+def honest_wcs(visit: dict[str, Any], detector: int = 94) -> dict[str, Any]:
+    """The detector's TAN WCS fitted to the camera model at the visit's pointing (what the
+    engine accepts: it checks a `wcs` against the camera model)."""
+    fitted = camera.detector_tan_wcs(
+        detector, visit["boresight_ra"], visit["boresight_dec"], visit["rotation_deg"]
+    )
+    return {key: fitted[key] for key in ("crval", "crpix", "cd")}
 
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
@@ -89,14 +99,15 @@ async def test_embedded_visit_answers_an_unregistered_visit(
     frontend: Frontend, engine: EngineHarness, http_session: aiohttp.ClientSession
 ) -> None:
     visit = sample_visit(visit_id=31)
-    body = request_body(31, sample_sources(20), visit=visit, wcs=WCS)
+    wcs = honest_wcs(visit)
+    body = request_body(31, sample_sources(20), visit=visit, wcs=wcs)
     status, answer = await post(http_session, f"{frontend.base}/v1/diasources", body)
     assert status == 200, answer
     if isinstance(engine, FakeHarness):
         method, params = engine.fake.calls[-1]
         assert method == "filter_sources"
         assert params["visit"] == visit
-        assert params["wcs"] == WCS
+        assert params["wcs"] == wcs
     # The embedded visit is now known here: a later plain request (for another detector: one
     # answer per detector) needs no embedding.
     plain = request_body(31, sample_sources(5), detector_id=95)

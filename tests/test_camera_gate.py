@@ -265,3 +265,13 @@ def test_demo_site_is_in_the_night_at_every_hour() -> None:
         unix = NOW + hour * 3600.0
         site = demo_site(unix)
         assert sky.sun_altitude_deg(unix, site.latitude_deg, site.longitude_deg) < -30.0
+
+
+def test_visit_rate_is_capped_at_one_telescopes_cadence() -> None:
+    g = gate(max_visits_per_hour=10)
+    for k in range(10):  # 15 s exposures back to back
+        assert g.admit(visit(k, NOW - 3500.0 + 15.0 * k, 15.0))
+    assert refused_rule(g, visit(99, NOW - 3500.0 + 150.0, 15.0)) == "visit_rate"
+    # An hour after the first, there is room again.
+    assert g.admit(visit(100, NOW - 3500.0 + 3601.0, 15.0))
+    assert LimitsConfig().max_visits_per_hour == 120

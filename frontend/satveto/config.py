@@ -144,6 +144,7 @@ class LimitsConfig:
     max_sources: int = 100_000
     min_exposure_s: float = 15.0
     max_exposure_s: float = 40.0
+    max_visits_per_hour: int = 120
     past_window_s: float = 3600.0
     future_window_s: float = 300.0
     min_altitude_deg: float = 15.0
@@ -160,6 +161,7 @@ class LimitsConfig:
         _require_range("limits.max_exposure_s", self.max_exposure_s, 0.001, 3600.0)
         if self.min_exposure_s > self.max_exposure_s:
             raise ConfigError("limits.min_exposure_s: must not exceed limits.max_exposure_s")
+        _require_range("limits.max_visits_per_hour", self.max_visits_per_hour, 1, 100_000)
         _require_range("limits.past_window_s", self.past_window_s, 0.0, 10 * 365 * 86400.0)
         _require_range("limits.future_window_s", self.future_window_s, 0.0, 30 * 86400.0)
         _require_range("limits.min_altitude_deg", self.min_altitude_deg, -90.0, 90.0)

@@ -28,7 +28,7 @@ import aiohttp
 import trustme
 from aiohttp import web
 
-from fake_engine import Frontend, api_config
+from fake_engine import Frontend, api_config, night_site
 from reliability.tally import Answer
 from satveto.app import create_app, engine_settings
 from satveto.app_keys import CATALOG
@@ -116,7 +116,7 @@ def frontend_config(tls_files: tuple[Path, Path], socket_path: Path, **sections:
     """api_config with no rate limit unless given, and a generous engine timeout."""
     sections.setdefault("limits", UNLIMITED)
     sections.setdefault("engine", {"timeout_s": 10.0, "connections": 8})
-    return api_config(tls_files, socket_path, **sections)
+    return api_config(tls_files, socket_path, **sections)  # at the night site (fake_engine)
 
 
 async def start_app(
@@ -340,6 +340,8 @@ def serve_setup(
             "server": {"port": port, "tls_cert": cert, "tls_key": key},
             "engine": {"socket": socket_path, "timeout_s": engine_timeout_s, "connections": 8},
             "catalog": {"source": "file", "file": catalog_file},
+            # The one-telescope rules are on (strict defaults): the site is where it is night.
+            "site": night_site(),
             "limits": UNLIMITED,
         },
     )

@@ -14,6 +14,8 @@ Rules, with the ``limits`` keys that set them:
 * a current visit starts within ``[now - past_window_s, now + future_window_s]``;
 * exposures (start to end) do not overlap; current and historical visits are separate
   timelines (a reprocessed night is not the live one), each non-overlapping in itself;
+* at most ``max_visits_per_hour`` exposures start in the hour before, or the hour after, a
+  new one's start (Rubin takes about 100 an hour; 15 s exposures back to back would be 240);
 * the boresight is at least ``min_altitude_deg`` above the site's horizon at mid-exposure and
   the Sun at most ``max_sun_altitude_deg`` (:mod:`satveto.sky`);
 * the same visit again with identical parameters is admitted (idempotent).
@@ -90,6 +92,12 @@ class _Timeline:
         if index < len(self._by_start) and self._by_start[index].start < end - TOUCH_S:
             return True
         return index > 0 and self._by_start[index - 1].end > start + TOUCH_S
+
+    def starts_within(self, low: float, high: float) -> int:
+        """How many recorded exposures start in [low, high)."""
+        first = bisect.bisect_left(self._by_start, _Exposure(low, low, 0))
+        last = bisect.bisect_left(self._by_start, _Exposure(high, high, 0))
+        return last - first
 
     def add(self, visit: Any, start: float, end: float) -> None:
         exposure = _Exposure(start, end, visit.visit_id)
@@ -190,6 +198,18 @@ class CameraGate:
                     f"{field_prefix}exposure_start_mjd",
                     "the exposure overlaps one already registered; the service serves one "
                     "camera, whose exposures do not overlap",
+                )
+            # The hour before and the hour after the start: either full is a cadence no
+            # telescope keeps (Rubin: ~100 visits an hour).
+            cap = limits.max_visits_per_hour
+            if (
+                timeline.starts_within(start - 3600.0, start) >= cap
+                or timeline.starts_within(start, start + 3600.0) >= cap
+            ):
+                raise GateRefusal(
+                    "visit_rate",
+                    f"{field_prefix}exposure_start_mjd",
+                    f"more than limits.max_visits_per_hour ({cap}) exposures within an hour",
                 )
         if limits.enforce_visible_sky:
             self._check_sky(visit, (start + end) / 2.0, field_prefix)
