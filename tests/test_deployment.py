@@ -593,9 +593,9 @@ def write_frontend_config(
     (and, given `site`, another observatory position: where it is night, for visits)."""
     document = EXAMPLE_CONFIG.read_text()
     if site is not None:
-        for key in ("latitude_deg", "longitude_deg"):
-            line = next(x for x in document.splitlines() if x.startswith(f"{key} = "))
-            document = document.replace(line, f"{key} = {site[key]!r}")
+        for name in ("latitude_deg", "longitude_deg"):
+            line = next(x for x in document.splitlines() if x.startswith(f"{name} = "))
+            document = document.replace(line, f"{name} = {site[name]!r}")
     replacements = {
         'host = "0.0.0.0"': 'host = "127.0.0.1"',
         "port = 443": f"port = {port}",
