@@ -18,6 +18,7 @@ import ssl
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import CatalogRefresher, RefreshPolicy
 from satveto.spacetrack import RequestBudget, SpacetrackClient
+from tle_writer import render_all
 
 LOGIN = "/ajaxauth/login"
 LOGOUT = "/ajaxauth/logout"
@@ -41,6 +43,12 @@ GP_QUERY = (
     "/orderby/norad_cat_id/format/json"
 )
 COOKIE = "chocolatechip"
+FILESHARE_LIST = (
+    "/fileshare/query/class/file/predicates/file_id,file_name,file_uploaded/folder_id/59"
+    "/orderby/file_uploaded%20desc/format/json/emptyresult/show"
+)
+DOWNLOAD_PREFIX = "/fileshare/query/class/download/file_id/"
+GP_HISTORY_PREFIX = "/basicspacedata/query/class/gp_history/epoch/"
 
 #: Faults the server can be told to show; all but the login ones apply to the GP query.
 FAULTS = (
@@ -57,6 +65,26 @@ FAULTS = (
     "small",  # a tenth of the catalog
     "login_500",  # the login itself fails
 )
+
+#: Faults of the fileshare (CUI) part, set with ``cui_fault``; the GP part answers normally.
+CUI_FAULTS = (
+    "403",  # an account without CUI access: listing and download refused
+    "empty_folder",  # the listing is an empty list
+    "cut",  # the file is cut in the middle of a line
+    "content_type",  # the download is served as text/html
+    "slow",  # the download body is slower than any sane client timeout
+    "history_500",  # gp_history answers 500
+)
+
+
+@dataclass
+class CuiFile:
+    """One file of fileshare folder 59: its id, upload time and element-set text."""
+
+    file_id: int
+    uploaded: dt.datetime
+    text: str
+
 
 IDENTITY = "fake-identity-Q7x@example.org"
 PASSWORD = "fake-password-Zr9!kP2#wV"
@@ -111,6 +139,16 @@ def gp_strings(record: OmmRecord, index: int) -> dict[str, Any]:
     }
 
 
+def default_cui_file(records: list[dict[str, Any]], copies: int = 5) -> CuiFile:
+    """File 9, uploaded ten days ago: the first `copies` GP objects, epochs three days older."""
+    older = []
+    for record in records[:copies]:
+        epoch = dt.datetime.fromisoformat(record["EPOCH"]) - dt.timedelta(days=3)
+        older.append({**record, "EPOCH": epoch.isoformat(timespec="microseconds")})
+    uploaded = dt.datetime.now(dt.UTC) - dt.timedelta(days=10)
+    return CuiFile(9, uploaded, render_all(older))
+
+
 def gp_catalog(now: dt.datetime, count: int) -> list[dict[str, Any]]:
     return [gp_strings(r, i) for i, r in enumerate(build_demo_catalog(now, count=count))]
 
@@ -144,6 +182,13 @@ class FakeSpaceTrack:
         self.password = password
         self.slow_s = slow_s
         self.fault: str | None = None
+        self.cui_fault: str | None = None
+        # By default folder 59 holds one old file: copies of a few GP objects with epochs
+        # farther from now, so a CUI-enabled refresh merges to exactly the GP catalog.
+        self.cui_files: list[CuiFile] = [default_cui_file(records)]
+        # gp_history: records in the GP JSON shape with any epochs; served filtered by epoch.
+        self.history: list[dict[str, Any]] = []
+        self.history_windows: list[tuple[str, str]] = []  # (start, end) of each query
         self.requests: Counter[str] = Counter()
         self.log: list[tuple[float, str]] = []  # (monotonic time, path)
         self.bad_forms = 0
@@ -168,6 +213,8 @@ class FakeSpaceTrack:
         app.router.add_post(LOGIN, self._login)
         app.router.add_get(LOGOUT, self._logout)
         app.router.add_get("/basicspacedata/query/{tail:.*}", self._query)
+        app.router.add_get("/fileshare/query/class/file/{tail:.*}", self._listing)
+        app.router.add_get("/fileshare/query/class/download/file_id/{file_id}", self._download)
 
         @web.middleware
         async def count(request: web.Request, handler: Any) -> web.StreamResponse:
@@ -210,7 +257,86 @@ class FakeSpaceTrack:
         self._sessions.discard(request.cookies.get(COOKIE, ""))
         return web.json_response("Successfully logged out")
 
+    @property
+    def fileshare_requests(self) -> int:
+        return sum(n for path, n in self.requests.items() if path.startswith("/fileshare/"))
+
+    @property
+    def downloads(self) -> int:
+        return sum(n for path, n in self.requests.items() if path.startswith(DOWNLOAD_PREFIX))
+
+    def _logged_in(self, request: web.Request) -> bool:
+        return request.cookies.get(COOKIE) in self._sessions
+
+    async def _listing(self, request: web.Request) -> web.Response:
+        if request.raw_path != FILESHARE_LIST:
+            return web.json_response({"error": "unexpected query"}, status=400)
+        if not self._logged_in(request):
+            return web.json_response({"error": "You must be logged in"}, status=401)
+        if self.cui_fault == "403":
+            return web.json_response({"error": "no access to this folder"}, status=403)
+        files = [] if self.cui_fault == "empty_folder" else self.cui_files
+        rows = [
+            {
+                "FILE_ID": str(f.file_id),
+                "FILE_NAME": f"satf_{f.file_id}.txt",
+                "FILE_UPLOADED": f.uploaded.strftime("%Y-%m-%d %H:%M:%S"),
+            }
+            for f in sorted(files, key=lambda f: f.uploaded, reverse=True)
+        ]
+        return web.json_response(rows)
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        if not self._logged_in(request):
+            return web.json_response({"error": "You must be logged in"}, status=401)
+        if self.cui_fault == "403":
+            return web.json_response({"error": "no access to this file"}, status=403)
+        wanted = request.match_info["file_id"]
+        found = next((f for f in self.cui_files if str(f.file_id) == wanted), None)
+        if found is None:
+            return web.json_response({"error": "no such file"}, status=404)
+        body = found.text.encode()
+        if self.cui_fault == "cut":
+            lines = found.text.splitlines(keepends=True)
+            cut = sum(len(line) for line in lines[: len(lines) // 2]) + 30  # inside a line
+            return web.Response(body=body[:cut], content_type="text/plain")
+        if self.cui_fault == "content_type":
+            return web.Response(
+                body=b"<html><body>Maintenance</body></html>", content_type="text/html"
+            )
+        if self.cui_fault == "slow":
+            response = web.StreamResponse(headers={"Content-Type": "text/plain"})
+            await response.prepare(request)
+            await response.write(body[:100])
+            await asyncio.sleep(self.slow_s)
+            await response.write(body[100:])
+            await response.write_eof()
+            return response
+        return web.Response(body=body, content_type="text/plain")
+
+    async def _history(self, request: web.Request) -> web.Response:
+        # .../epoch/%3E{start},%3C{end}/orderby/norad_cat_id/format/json
+        tail = request.raw_path[len(GP_HISTORY_PREFIX) :]
+        bounds, _, rest = tail.partition("/")
+        if rest != "orderby/norad_cat_id/format/json" or not bounds.startswith("%3E"):
+            return web.json_response({"error": "unexpected query"}, status=400)
+        start, _, end = bounds[3:].partition(",%3C")
+        try:
+            lo, hi = dt.datetime.fromisoformat(start), dt.datetime.fromisoformat(end)
+        except ValueError:
+            return web.json_response({"error": "bad epoch predicate"}, status=400)
+        self.history_windows.append((start, end))
+        if self.cui_fault == "history_500":
+            return web.Response(status=500, text="Internal error")
+        lo_s, hi_s = lo.isoformat(), hi.isoformat()
+        rows = [r for r in self.history if lo_s < r["EPOCH"][:19] < hi_s]
+        return web.json_response(sorted(rows, key=lambda r: int(r["NORAD_CAT_ID"])))
+
     async def _query(self, request: web.Request) -> web.StreamResponse:
+        if request.raw_path.startswith(GP_HISTORY_PREFIX):
+            if not self._logged_in(request):
+                return web.json_response({"error": "You must be logged in"}, status=401)
+            return await self._history(request)
         if request.raw_path != GP_QUERY:
             return web.json_response({"error": "unexpected query"}, status=400)
         if request.cookies.get(COOKIE) not in self._sessions or self.fault == "401":

@@ -23,12 +23,13 @@ def test_ping_answers_the_documented_shape(engine_rpc: BlockingEngineClient) -> 
     response = engine_rpc.receive()
     assert response[:3] == [1, 1, None]
     result = response[3]
-    assert set(result) == {"version", "instance_id", "uptime_s", "catalog"}
+    assert set(result) == {"version", "instance_id", "uptime_s", "catalog", "historical_catalogs"}
     assert result["version"] == "0.1.0"
     assert len(result["instance_id"]) == 32
     assert int(result["instance_id"], 16) >= 0
     assert 0 <= result["uptime_s"] < 60
     assert result["catalog"] is None
+    assert result["historical_catalogs"] == []
 
 
 def test_socket_is_private(engine_socket: Path) -> None:

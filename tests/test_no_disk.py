@@ -1,8 +1,10 @@
-"""No catalog byte on disk: a refresh in a child process leaves HOME, TMPDIR and its cwd empty."""
+"""No catalog byte on disk: a refresh (GP and the CUI file) and a historical catalog fetched in a
+child process leave HOME, TMPDIR and its cwd empty."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import os
 import sys
@@ -10,7 +12,8 @@ from pathlib import Path
 
 import trustme
 
-from fake_spacetrack import IDENTITY, PASSWORD, running_fake, write_ca_file
+from fake_spacetrack import IDENTITY, PASSWORD, gp_catalog, running_fake, write_ca_file
+from satveto.services.history import window_center_unix
 
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
@@ -25,9 +28,11 @@ from satveto.logs import configure_logging
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import CatalogRefresher
+from satveto.services.history import HistoricalCatalogs
+from satveto.validation import Visit
 
 async def main() -> None:
-    base_url, credentials, ca_file, socket = sys.argv[1:5]
+    base_url, credentials, ca_file, socket, visit_mjd = sys.argv[1:6]
     config = Config(
         engine=EngineConfig(socket=Path(socket)),
         catalog=CatalogConfig(source="spacetrack"),
@@ -42,9 +47,14 @@ async def main() -> None:
     while refresher.attempts == 0:
         await asyncio.sleep(0.01)
     held = (await engine.call("ping"))["catalog"]
+    history = HistoricalCatalogs(engine, Metrics(), refresher._source, enabled=True)
+    start = float(visit_mjd)
+    await history.ensure(Visit(1, start, start + 30 / 86400, 10.0, -30.0, None, True))
+    historical = (await engine.call("ping"))["historical_catalogs"]
     await refresher.stop()
     await engine.close()
-    print(json.dumps({"outcome": refresher.last_outcome, "objects": held and held["objects"]}))
+    print(json.dumps({"outcome": refresher.last_outcome, "objects": held and held["objects"],
+                      "historical": [h["objects"] for h in historical]}))
 
 configure_logging()
 asyncio.run(main())
@@ -79,6 +89,14 @@ async def test_a_refresh_writes_nothing_to_home_tmpdir_or_cwd(
         "LANG": "C.UTF-8",
     }
     async with running_fake(tls_files, count=300) as fake:
+        # gp_history around a visit three days ago: the same objects, older epochs.
+        visit_time = dt.datetime.now(dt.UTC) - dt.timedelta(days=3)
+        center = dt.datetime.fromtimestamp(window_center_unix(visit_time.timestamp()), dt.UTC)
+        fake.history = [
+            {**record, "EPOCH": center.replace(tzinfo=None).isoformat()}
+            for record in gp_catalog(center, 250)
+        ]
+        visit_mjd = 40587.0 + visit_time.timestamp() / 86400.0
         child = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
@@ -87,6 +105,7 @@ async def test_a_refresh_writes_nothing_to_home_tmpdir_or_cwd(
             str(credentials),
             str(ca_file),
             str(engine_socket),
+            str(visit_mjd),
             cwd=watched["cwd"],
             env=env,
             stdout=asyncio.subprocess.PIPE,
@@ -94,8 +113,15 @@ async def test_a_refresh_writes_nothing_to_home_tmpdir_or_cwd(
         )
         stdout, stderr = await asyncio.wait_for(child.communicate(), timeout=60)
     assert child.returncode == 0, stderr.decode()[-2000:]
-    assert json.loads(stdout) == {"outcome": "ok", "objects": 300}
+    # The historical catalog: the 250 gp_history objects plus the CUI file's objects (copies
+    # of the first five GP records, see fake_spacetrack.default_cui_file) not among them.
+    cui_only = {int(r["NORAD_CAT_ID"]) for r in fake.records[:5]} - {
+        int(r["NORAD_CAT_ID"]) for r in fake.history
+    }
+    expected = {"outcome": "ok", "objects": 300, "historical": [250 + len(cui_only)]}
+    assert json.loads(stdout) == expected
     assert fake.queries == 1
+    assert fake.downloads == 2  # the current CUI file, then the one for the historical visit
     for name, directory in watched.items():
         assert everything_under(directory) == [], name
         assert directory.stat().st_mtime_ns == before[name], name

@@ -17,6 +17,7 @@ suite adds the engine, traffic, logs of both and binary forms.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import random
 import ssl
@@ -28,7 +29,7 @@ from typing import Any
 import trustme
 
 from fake_engine import night_site
-from fake_spacetrack import FakeSpaceTrack, gp_strings, write_ca_file
+from fake_spacetrack import CuiFile, FakeSpaceTrack, gp_strings, write_ca_file
 from reliability.scale import report
 from reliability.stack import (
     FrontendProcess,
@@ -41,6 +42,8 @@ from reliability.stack import (
     write_toml,
 )
 from reliability.workload import geo_pointings, mjd_of, plan_visit, visit_body
+from satveto.services.history import window_center_unix
+from tle_writer import render_all
 
 pytest_plugins = ["test_api_fixtures"]  # socket_dir
 
@@ -97,6 +100,16 @@ async def test_a_full_run_leaves_no_catalog_content(
     records = demo_records(OBJECTS)
     gp = [gp_strings(r, i) for i, r in enumerate(records)]
     patterns = needles(gp, records)
+    # A historical visit three days ago: gp_history holds other element sets of the same
+    # objects, and folder 59 a CUI file for that time; neither may reach the disk either.
+    old_time = time.time() - 3 * 86400.0
+    center = window_center_unix(old_time)
+    old_records = [
+        {**r, "EPOCH": time.strftime("%Y-%m-%dT%H:%M:%S.000000", time.gmtime(center))}
+        for r in demo_records(OBJECTS, center)
+    ]
+    old_gp = [gp_strings(r, i) for i, r in enumerate(old_records)]
+    patterns |= needles(old_gp, old_records)
     import json
 
     assert len(leaks([_written(tmp_path / "control.json", json.dumps(gp))], patterns)) == 1
@@ -104,6 +117,10 @@ async def test_a_full_run_leaves_no_catalog_content(
 
     cert, key = tls_files
     fake = FakeSpaceTrack(cert, key, gp)
+    fake.history = old_gp
+    fake.cui_files.append(
+        CuiFile(77, dt.datetime.fromtimestamp(center, dt.UTC), render_all(old_records[:50]))
+    )
     await fake.start()
     credentials = etc / "spacetrack.toml"
     credentials.write_text(f'identity = "{fake.identity}"\npassword = "{fake.password}"\n')
@@ -122,6 +139,7 @@ async def test_a_full_run_leaves_no_catalog_content(
             "engine": {"socket": socket_path, "timeout_s": 10.0},
             "catalog": {"source": "spacetrack"},
             "site": night_site(),  # strict one-telescope rules: a site where it is night
+            "limits": {"allow_reprocessing": True},
             "spacetrack": {
                 "base_url": fake.base_url,
                 "credentials_file": credentials,
@@ -145,6 +163,8 @@ async def test_a_full_run_leaves_no_catalog_content(
             visit = visit_body(4242, start, ra, dec, rotation=30.0)
             plan = plan_visit(rng, visit, track, [40] * 189, embed_every=3)
             assert (await post(session, f"{base}/v1/visits", visit)).status == 200
+            old_visit = {**visit_body(4243, mjd_of(old_time), ra, dec, None), "historical": True}
+            assert (await post(session, f"{base}/v1/visits", old_visit)).status == 200
             answers = await asyncio.gather(
                 *(post(session, f"{base}/v1/diasources", b) for b in plan.requests)
             )
@@ -160,6 +180,7 @@ async def test_a_full_run_leaves_no_catalog_content(
         engine.stop()
         await fake.stop()
     assert fake.queries >= 1
+    assert len(fake.history_windows) == 1  # the historical catalog was fetched
     scanned = files_under(*places.values(), socket_dir, logs)
     shm_after = shm_entries()
     report(

@@ -16,6 +16,7 @@ from satveto.app_keys import (
     CATALOG,
     CONFIG,
     ENGINE,
+    HISTORY,
     METRICS,
     READINESS,
     REFRESHER,
@@ -31,6 +32,7 @@ from satveto.handlers import diasources, metrics, openapi, ops, visits
 from satveto.metrics import CURRENT_CLIENT, Metrics
 from satveto.services.camera_gate import CameraGate
 from satveto.services.catalog import CatalogService
+from satveto.services.history import HistoricalCatalogs
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
@@ -203,6 +205,15 @@ def create_app(
     )
     gate = CameraGate(config.limits, config.site)  # one camera for every client and path
     app[VETO] = VetoService(engine, app[VISITS], app[SUPERVISOR], app[METRICS], gate)
+    # Reprocessing: historical catalogs from the source's history (space-track only).
+    app[HISTORY] = HistoricalCatalogs(
+        engine,
+        app[METRICS],
+        catalog_source if hasattr(catalog_source, "fetch_history") else None,  # type: ignore[arg-type]
+        enabled=config.limits.allow_reprocessing,
+        capacity=config.catalog.max_history_catalogs,
+    )
+    app[VETO].history = app[SUPERVISOR].history = app[HISTORY]
     for module in (ops, visits, diasources, metrics, openapi):
         module.add_routes(app)
 

@@ -66,6 +66,9 @@ class CatalogConfig:
     max_age_s: float = 172800.0
     refresh_interval_s: float = 3600.0
     min_fraction: float = 0.8
+    # Historical catalogs (reprocessing) held in engine memory at once, least recently used
+    # evicted first.
+    max_history_catalogs: int = 4
 
     def check(self) -> None:
         if self.source not in ("spacetrack", "file", "demo"):
@@ -75,6 +78,7 @@ class CatalogConfig:
         _require_range("catalog.max_age_s", self.max_age_s, 60.0, 30 * 86400.0)
         _require_range("catalog.refresh_interval_s", self.refresh_interval_s, 60.0, 7 * 86400.0)
         _require_range("catalog.min_fraction", self.min_fraction, 0.0, 1.0)
+        _require_range("catalog.max_history_catalogs", self.max_history_catalogs, 1, 16)
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,9 @@ class SpacetrackConfig:
     credentials_file: Path | None = None
     ca_file: Path | None = None
     timeout_s: float = 120.0
+    # Merge the CUI element file (fileshare folder 59) into every refresh; the account needs
+    # CUI access.  A refresh whose CUI part fails is a failed refresh.
+    include_cui: bool = True
 
     def check(self) -> None:
         if not self.base_url.startswith("https://"):

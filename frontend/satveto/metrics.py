@@ -73,6 +73,23 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.cui_failures = Counter(
+            "satveto_cui_failures",
+            "Refreshes failed by their CUI element-file part, by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.historical_fetches = Counter(
+            "satveto_historical_catalog_fetches",
+            "Historical catalog fetches by outcome",
+            ["outcome"],
+            registry=r,
+        )
+        self.historical_catalogs = Gauge(
+            "satveto_historical_catalogs",
+            "Historical catalogs held in the frontend's memory (and loaded in the engine)",
+            registry=r,
+        )
         # Per-client counters (DESIGN.md "Watched").  No global vetoed/allowed totals: scraped
         # between two requests they would give one detector's answer count.  The client label
         # is the peer address, capped (client_label) so a wide allowlist cannot grow it.

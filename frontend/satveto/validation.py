@@ -45,6 +45,7 @@ VISIT_FIELDS = (
     "boresight_ra",
     "boresight_dec",
     "rotation_deg",
+    "historical",
 )
 _VISIT_KEYS = frozenset(VISIT_FIELDS)
 _DIASOURCE_KEYS = frozenset({"visit_id", "detector_id", "diasources", "visit", "wcs"})
@@ -61,6 +62,7 @@ class Visit:
     boresight_ra: float
     boresight_dec: float
     rotation_deg: float | None = None
+    historical: bool = False  # reprocessing: matched against the elements of its epoch
 
     def to_params(self) -> dict[str, Any]:
         """The engine's ``register_visit`` params (and the HTTP ``visit`` object)."""
@@ -186,9 +188,12 @@ def parse_visit(body: Any, limits: LimitsConfig, now_unix: float, field: str = "
         raise invalid(f"{prefix}boresight_ra", "must be in [0, 360)")
     if not -90.0 <= dec <= 90.0:
         raise invalid(f"{prefix}boresight_dec", "must be in [-90, 90]")
+    historical = body.get("historical", False)
+    if type(historical) is not bool:
+        raise invalid(f"{prefix}historical", "expected true or false")
     if not limits.allow_reprocessing:
         _check_time_window(start, end, limits, now_unix, prefix)
-    return Visit(visit_id, start, end, ra, dec, rotation)
+    return Visit(visit_id, start, end, ra, dec, rotation, historical)
 
 
 def _check_time_window(

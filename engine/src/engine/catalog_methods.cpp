@@ -1,6 +1,7 @@
 #include "engine/catalog_methods.hpp"
 
 #include "engine/catalog_build.hpp"
+#include "engine/catalog_set.hpp"
 #include "engine/log.hpp"
 #include "engine/omm_params.hpp"
 #include "frames/frames.hpp"
@@ -26,8 +27,10 @@ void pack_vector_or_nil(rpc::ResultPacker& out, const std::array<double, 3>& xyz
 
 }  // namespace
 
-void load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out) {
-    params.reject_unknown({"generation", "fetched_at_unix", "objects"});
+bool load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out) {
+    params.reject_unknown({"generation", "fetched_at_unix", "objects", "catalog"});
+    const std::string name = read_catalog_name(params);
+    const bool current = name == current_catalog_name;
     std::string generation = params.require_string("generation");
     if (generation.empty() || generation.size() > max_generation_chars)
         params.fail("generation", "must have 1 to 128 characters");
@@ -42,8 +45,14 @@ void load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPack
                                 "; the current catalog is kept");
     }
     const std::size_t accepted = build.catalog->objects;
-    state.swap_catalog(std::move(build.catalog));
-    log_info("catalog loaded", {{"generation", generation},
+    if (current) {
+        state.swap_catalog(std::move(build.catalog));
+    } else if (!state.historical().store(name, std::move(build.catalog))) {
+        params.fail("catalog", "at most " + std::to_string(max_historical_catalogs) +
+                                   " historical catalogs are held; drop one first");
+    }
+    log_info("catalog loaded", {{"catalog", name},
+                                {"generation", generation},
                                 {"accepted", std::to_string(accepted)},
                                 {"rejected", std::to_string(build.rejected.size())}});
 
@@ -60,6 +69,19 @@ void load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPack
         out.pack("reason");
         out.pack(r.reason);
     }
+    return current;
+}
+
+void drop_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out) {
+    params.reject_unknown({"catalog"});
+    if (!params.has("catalog")) params.fail("catalog", "required");
+    const std::string name = read_catalog_name(params);
+    if (name == current_catalog_name) params.fail("catalog", "the current catalog cannot be dropped");
+    const bool dropped = state.historical().drop(name);
+    if (dropped) log_info("historical catalog dropped", {{"catalog", name}});
+    out.pack_map(1);
+    out.pack("dropped");
+    out.pack(dropped);
 }
 
 namespace {

@@ -6,8 +6,14 @@
 
 namespace satveto::engine {
 
-// Validates and initialises a whole catalog aside, then swaps it in atomically.
-void load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);
+// Validates and initialises a whole catalog aside, then swaps it in atomically: the current
+// catalog, or the historical one named by the optional `catalog` param.  Returns true when
+// the current catalog changed.
+bool load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);
+
+// Forgets the historical catalog named by `catalog`; result {"dropped": bool}.  Visits
+// registered against it keep their precomputed tracks.
+void drop_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);
 
 // TEME states of one element set at the given instants (diagnostics; never a catalog lookup).
 void propagate(const rpc::Params& params, rpc::ResultPacker& out);

@@ -27,10 +27,31 @@ void pack_catalog_summary(ResultPacker& out, const Catalog* catalog) {
     out.pack(catalog->fetched_at_unix);
 }
 
+// [{"name", "generation", "objects", "loaded_at_unix", "oldest_epoch_mjd", "fetched_at_unix"}]
+void pack_historical_catalogs(ResultPacker& out, const EngineState& state) {
+    const auto held = state.historical().list();
+    out.pack_array(static_cast<std::uint32_t>(held.size()));
+    for (const auto& [name, catalog] : held) {
+        out.pack_map(6);
+        out.pack("name");
+        out.pack(name);
+        out.pack("generation");
+        out.pack(catalog->generation);
+        out.pack("objects");
+        out.pack(static_cast<std::uint64_t>(catalog->objects));
+        out.pack("loaded_at_unix");
+        out.pack(catalog->loaded_at_unix);
+        out.pack("oldest_epoch_mjd");
+        out.pack(catalog->oldest_epoch_mjd);
+        out.pack("fetched_at_unix");
+        out.pack(catalog->fetched_at_unix);
+    }
+}
+
 void ping(const EngineState& state, const Params& params, ResultPacker& out) {
     params.reject_unknown({});
     const std::shared_ptr<const Catalog> catalog = state.catalog();
-    out.pack_map(4);
+    out.pack_map(5);
     out.pack("version");
     out.pack(SATVETO_VERSION);
     out.pack("instance_id");
@@ -39,6 +60,8 @@ void ping(const EngineState& state, const Params& params, ResultPacker& out) {
     out.pack(state.uptime_s());
     out.pack("catalog");
     pack_catalog_summary(out, catalog.get());
+    out.pack("historical_catalogs");
+    pack_historical_catalogs(out, state);
 }
 
 void pack_visit_stats(const EngineServices& services, ResultPacker& out) {
@@ -107,9 +130,9 @@ void register_methods(rpc::Dispatcher& dispatcher, EngineServices& services,
     EngineState& state = services.state;
     dispatcher.add("ping", [&state](const Params& p, ResultPacker& out) { ping(state, p, out); });
     dispatcher.add("load_catalog", [&services](const Params& p, ResultPacker& out) {
-        load_catalog(services.state, p, out);
-        services.keeper.catalog_changed();
+        if (load_catalog(services.state, p, out)) services.keeper.catalog_changed();
     });
+    dispatcher.add("drop_catalog", [&state](const Params& p, ResultPacker& out) { drop_catalog(state, p, out); });
     dispatcher.add("propagate", [](const Params& p, ResultPacker& out) { propagate(p, out); });
     dispatcher.add("observe", [&state](const Params& p, ResultPacker& out) { observe(state, p, out); });
     dispatcher.add("configure", [&state](const Params& p, ResultPacker& out) { configure(state, p, out); });

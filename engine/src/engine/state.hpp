@@ -6,6 +6,7 @@
 // requests in flight finish on the one they started with.
 #pragma once
 
+#include "engine/catalog_set.hpp"
 #include "frames/frames.hpp"
 #include "matching/tolerance.hpp"
 #include "sgp4/sgp4.hpp"
@@ -49,6 +50,10 @@ public:
     std::shared_ptr<const Catalog> catalog() const { return catalog_.load(); }
     void swap_catalog(std::shared_ptr<const Catalog> next) { catalog_.store(std::move(next)); }
 
+    // The historical catalogs held beside the current one (engine/catalog_set.hpp).
+    HistoricalCatalogs& historical() { return historical_; }
+    const HistoricalCatalogs& historical() const { return historical_; }
+
     std::shared_ptr<const MatchingSettings> matching() const { return matching_.load(); }
     void set_matching(std::shared_ptr<const MatchingSettings> next) { matching_.store(std::move(next)); }
 
@@ -57,6 +62,7 @@ private:
     std::chrono::steady_clock::time_point started_;
     unsigned threads_;
     std::atomic<std::shared_ptr<const Catalog>> catalog_;
+    HistoricalCatalogs historical_;
     std::atomic<std::shared_ptr<const MatchingSettings>> matching_{std::make_shared<const MatchingSettings>()};
 };
 

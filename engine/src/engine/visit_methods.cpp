@@ -1,5 +1,6 @@
 #include "engine/visit_methods.hpp"
 
+#include "engine/catalog_set.hpp"
 #include "geometry/camera.hpp"
 #include "geometry/tan_wcs.hpp"
 #include "geometry/wcs_plausibility.hpp"
@@ -25,7 +26,7 @@ constexpr std::uint32_t max_sources = 10'000'000;
 
 matching::VisitParams read_visit(const Params& p) {
     p.reject_unknown({"visit_id", "exposure_start_mjd", "exposure_end_mjd", "boresight_ra", "boresight_dec",
-                      "rotation_deg"});
+                      "rotation_deg", "catalog"});
     matching::VisitParams v;
     v.visit_id = p.require_uint("visit_id");
     v.exposure_start_mjd = p.require_double("exposure_start_mjd");
@@ -33,6 +34,7 @@ matching::VisitParams read_visit(const Params& p) {
     v.boresight_ra_deg = p.require_double("boresight_ra");
     v.boresight_dec_deg = p.require_double("boresight_dec");
     v.rotation_deg = p.optional_double("rotation_deg");
+    v.catalog = read_catalog_name(p);
     if (v.exposure_start_mjd < 15020.0 || v.exposure_start_mjd > 88069.0)  // years 1900-2099
         p.fail("exposure_start_mjd", "must be a UTC MJD between 1900 and 2099");
     if (!(v.exposure_end_mjd > v.exposure_start_mjd)) p.fail("exposure_end_mjd", "must be after exposure_start_mjd");
@@ -43,9 +45,17 @@ matching::VisitParams read_visit(const Params& p) {
     return v;
 }
 
+// The catalog the visit names; no_catalog when it is not loaded.
+std::shared_ptr<const Catalog> require_catalog(const VisitContext& context, const matching::VisitParams& v) {
+    std::shared_ptr<const Catalog> catalog = catalog_named(context.state, v.catalog);
+    if (catalog == nullptr)
+        throw RpcError(rpc::code::no_catalog, v.catalog == current_catalog_name ? std::string("no catalog is loaded")
+                                                                              : "catalog: " + v.catalog + " is not loaded");
+    return catalog;
+}
+
 std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& context, const matching::VisitParams& v) {
-    const std::shared_ptr<const Catalog> catalog = context.state.catalog();
-    if (catalog == nullptr) throw RpcError(rpc::code::no_catalog, "no catalog is loaded");
+    const std::shared_ptr<const Catalog> catalog = require_catalog(context, v);
     const std::shared_ptr<const MatchingSettings> settings = context.state.matching();
     const std::shared_ptr<const KeptEphemeris> kept = context.keeper.current();
     const matching::CoarseEphemeris* ephemeris = kept && kept->catalog == catalog ? &kept->ephemeris : nullptr;
@@ -202,7 +212,7 @@ void register_visit(VisitContext& context, const Params& params, ResultPacker& o
     if (const auto cached = context.cache.find(v.visit_id)) {
         if (!(cached->params == v)) conflict(v.visit_id);
     } else {
-        if (context.state.catalog() == nullptr) throw RpcError(rpc::code::no_catalog, "no catalog is loaded");
+        (void)require_catalog(context, v);  // answered now; the precompute looks again
         const auto pending = context.precompute.submit(v, [context, v]() mutable { return compute_and_store(context, v); });
         if (!(pending.params == v)) conflict(v.visit_id);
     }

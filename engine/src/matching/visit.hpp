@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace satveto::matching {
@@ -18,6 +19,7 @@ struct VisitParams {
     double boresight_ra_deg = 0.0;
     double boresight_dec_deg = 0.0;
     std::optional<double> rotation_deg;  // rotSkyPos; absent: rotation-agnostic matching
+    std::string catalog = "current";     // the catalog the visit is matched against
 
     bool operator==(const VisitParams&) const = default;
 };

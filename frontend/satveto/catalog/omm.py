@@ -29,6 +29,7 @@ from typing import TypedDict
 
 __all__ = [
     "FIELDS",
+    "TLE_REASONS",
     "OmmRecord",
     "RejectReason",
     "Rejection",
@@ -71,6 +72,24 @@ class RejectReason(StrEnum):
     STALE_EPOCH = "stale_epoch"
     FUTURE_EPOCH = "future_epoch"
     DUPLICATE_ID = "duplicate_id"
+    # Two-line element sets (satveto.catalog.tle): the fixed-column format's own failures.
+    BAD_LENGTH = "bad_length"  # an element line that is not 69 characters
+    BAD_LAYOUT = "bad_layout"  # wrong line number or a non-blank between fields
+    BAD_CHECKSUM = "bad_checksum"
+    ID_MISMATCH = "id_mismatch"  # line 1 and line 2 name different catalog numbers
+    MISSING_LINE = "missing_line"  # an orphan line 1 or line 2
+
+
+#: The reasons only the TLE reader gives (never validate_catalog itself).
+TLE_REASONS = frozenset(
+    {
+        RejectReason.BAD_LENGTH,
+        RejectReason.BAD_LAYOUT,
+        RejectReason.BAD_CHECKSUM,
+        RejectReason.ID_MISMATCH,
+        RejectReason.MISSING_LINE,
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)

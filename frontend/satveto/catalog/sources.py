@@ -1,4 +1,4 @@
-"""Where a catalog comes from: space-track, a local OMM JSON file, or the synthetic demo.
+"""Where a catalog comes from: space-track, a local OMM JSON or TLE file, or the synthetic demo.
 
 Every source answers ``fetch()`` with the raw records (space-track's JSON shape: a list of
 maps, validated later by the refresher with ``validate_catalog``) and the time they stand
@@ -15,15 +15,17 @@ import os
 import stat
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
 from satveto.catalog.demo import build_demo_catalog
+from satveto.catalog.omm import Rejection
+from satveto.catalog.tle import TleParse, looks_like_tle, parse_tle_text
 from satveto.config import Config, ConfigError
 from satveto.credentials import load_credentials
 from satveto.spacetrack.budget import RequestBudget
-from satveto.spacetrack.client import DEFAULT_MAX_BODY_BYTES, SpacetrackClient
+from satveto.spacetrack.client import DEFAULT_MAX_BODY_BYTES, CuiDownload, SpacetrackClient
 from satveto.spacetrack.errors import SpacetrackError
 
 Clock = Callable[[], float]
@@ -33,6 +35,21 @@ Clock = Callable[[], float]
 class RawCatalog:
     records: list[object]  # as parsed; not yet validated
     fetched_at_unix: float  # catalog age is measured from here
+    # Sets a TLE reader refused before validation (counted with the validator's rejections).
+    rejected: tuple[Rejection, ...] = ()
+    # The CUI element file's sets (OMM-shaped, not yet validated) to merge with `records`,
+    # closest epoch to now winning; None when the source has no CUI part.
+    cui_records: list[object] | None = field(default=None, repr=False)
+    cui_rejected: tuple[Rejection, ...] = ()
+
+
+@dataclass(frozen=True)
+class HeldCui:
+    """The CUI file in hand: its id (to skip a download of the same file) and its sets."""
+
+    file_id: int
+    records: list[dict[str, object]] = field(repr=False)
+    rejected: tuple[Rejection, ...] = ()
 
 
 class SourceError(Exception):
@@ -67,7 +84,9 @@ class DemoSource:
 
 
 class FileSource:
-    """A local OMM JSON file in space-track's format (a list of records), re-read each time.
+    """A local catalog file, re-read each time: OMM JSON in space-track's format (a list of
+    records) or two-line element sets (2- or 3-line form, e.g. the CUI file held offline),
+    told apart by content.  A TLE file that ends inside a set is refused as a whole.
 
     The file's modification time stands for the fetch time: a file nobody updates ages like a
     catalog nobody fetched, and the service stops being ready once it passes catalog.max_age_s.
@@ -98,31 +117,94 @@ class FileSource:
             ) from None
         if len(data) > self._max_bytes:
             raise SourceError("too_large", f"{self._path} is larger than {self._max_bytes} bytes")
+        fetched_at = min(info.st_mtime, self._clock())
+        if looks_like_tle(data):
+            parsed = parse_tle_checked(data.decode("ascii", errors="replace"), str(self._path))
+            return RawCatalog(parsed.records, fetched_at, tuple(parsed.rejections))  # type: ignore[arg-type]
         try:
             document = json.loads(data)
         except (ValueError, RecursionError):
             raise SourceError("bad_response", f"{self._path} is not valid JSON") from None
         if not isinstance(document, list):
             raise SourceError("bad_response", f"{self._path} does not hold a JSON list")
-        return RawCatalog(document, min(info.st_mtime, self._clock()))
+        return RawCatalog(document, fetched_at)
+
+
+def parse_tle_checked(text: str, what: str) -> TleParse:
+    """A TLE text's sets; raises SourceError when it is cut inside a set or holds none."""
+    parsed = parse_tle_text(text)
+    if parsed.truncated:
+        raise SourceError("truncated", f"{what} ends inside an element set (cut short?)")
+    if parsed.sets == 0:
+        raise SourceError("bad_response", f"{what} holds no two-line element set")
+    return parsed
 
 
 class SpacetrackSource:
-    """space-track's GP class; the fetch time is taken before login (never makes data younger)."""
+    """space-track's GP class plus, with ``include_cui``, the CUI element file (folder 59).
+
+    The fetch time is taken before login (never makes data younger).  The CUI file's sets are
+    held in memory with its id, so a refresh that finds the same newest file skips the
+    download; a CUI part that fails fails the whole fetch (the catalog in force stays).
+    """
 
     name = "spacetrack"
 
-    def __init__(self, client: SpacetrackClient, clock: Clock = time.time) -> None:
+    def __init__(
+        self, client: SpacetrackClient, clock: Clock = time.time, *, include_cui: bool = False
+    ) -> None:
         self.client = client
+        self.include_cui = include_cui
         self._clock = clock
+        self.held_cui: HeldCui | None = None
 
     async def fetch(self) -> RawCatalog:
         started = self._clock()
+        held = self.held_cui
         try:
-            records = await self.client.fetch_gp()
+            fetched = await self.client.fetch_catalog(
+                include_cui=self.include_cui, held_cui_id=None if held is None else held.file_id
+            )
         except SpacetrackError as error:
             raise SourceError(error.outcome, str(error), error.retry_after_s) from None
-        return RawCatalog(records, started)
+        if not self.include_cui:
+            return RawCatalog(fetched.gp, started)
+        if fetched.cui is not None:
+            held = await asyncio.to_thread(read_cui, fetched.cui)
+            self.held_cui = held
+        if held is None:  # pragma: no cover - the client downloads when nothing is held
+            raise SourceError("cui_failed", "no CUI element file in hand")
+        return RawCatalog(
+            fetched.gp, started, cui_records=list(held.records), cui_rejected=held.rejected
+        )
+
+    async def fetch_history(
+        self, start: dt.datetime, end: dt.datetime, near: dt.datetime
+    ) -> RawCatalog:
+        """GP history of epochs in (start, end) and (with CUI) the file uploaded nearest `near`."""
+        started = self._clock()
+        try:
+            records, cui = await self.client.fetch_history(
+                start, end, near if self.include_cui else None
+            )
+        except SpacetrackError as error:
+            raise SourceError(error.outcome, str(error), error.retry_after_s) from None
+        if cui is None:
+            return RawCatalog(records, started)
+        held = await asyncio.to_thread(read_cui, cui)
+        return RawCatalog(records, started, cui_records=held.records, cui_rejected=held.rejected)
+
+
+def read_cui(download: CuiDownload) -> HeldCui:
+    """The sets of a downloaded CUI file; SourceError (outcome ``cui_*``) when unusable.
+
+    The text itself is dropped here: only the parsed sets are kept, in memory.
+    """
+    try:
+        parsed = parse_tle_checked(download.text, "the CUI element file")
+    except SourceError as error:
+        raise SourceError(f"cui_{error.outcome}", str(error)) from None
+    return HeldCui(download.info.file_id, parsed.records, tuple(parsed.rejections))
 
 
 def build_source(config: Config, budget: RequestBudget | None = None) -> CatalogSource:
@@ -148,4 +230,4 @@ def build_source(config: Config, budget: RequestBudget | None = None) -> Catalog
         max_body_bytes=getattr(spacetrack, "max_body_bytes", DEFAULT_MAX_BODY_BYTES),
         budget=budget,
     )
-    return SpacetrackSource(client)
+    return SpacetrackSource(client, include_cui=spacetrack.include_cui)

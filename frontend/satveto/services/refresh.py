@@ -37,8 +37,10 @@ from typing import Any
 
 from aiohttp import web
 
+from satveto.catalog.merge import merge_closest
 from satveto.catalog.omm import OmmRecord, ValidationResult, validate_catalog
 from satveto.catalog.sources import CatalogSource, SourceError, build_source
+from satveto.catalog.tle import add_rejections
 from satveto.config import Config
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
 from satveto.metrics import Metrics, rounded_size
@@ -292,6 +294,14 @@ class CatalogRefresher:
                 raw = await source.fetch()
             except SourceError as error:
                 self._retry_after_s = error.retry_after_s
+                if error.outcome.startswith("cui_"):
+                    # The CUI part failed: the whole refresh fails (DESIGN.md).  The outcome
+                    # only, never a line of the file.
+                    self._metrics.cui_failures.labels(outcome=error.outcome).inc()
+                    log.error(
+                        "the CUI element file could not be had; the catalog in force stays",
+                        extra={"source": source.name, "outcome": error.outcome},
+                    )
                 log.warning(
                     "catalog fetch failed; the catalog in force stays",
                     extra={"source": source.name, "outcome": error.outcome, "error": str(error)},
@@ -301,8 +311,14 @@ class CatalogRefresher:
             # Only impossible epochs (future) are dropped, never old ones: an old element set
             # still vetoes with a wider corridor, while a dropped object vetoes nothing.
             validated = await asyncio.to_thread(validate_catalog, raw.records, now)
+            add_rejections(validated, raw.rejected)
             self._count_rejections(source.name, validated)
             records, fetched_at = validated.records, raw.fetched_at_unix
+            if raw.cui_records is not None:
+                cui = await asyncio.to_thread(validate_catalog, raw.cui_records, now)
+                add_rejections(cui, raw.cui_rejected)
+                self._count_rejections("cui", cui)
+                records = merge_closest((records, cui.records), now).records
             del raw  # the unvalidated copy need not outlive this function
         return await self._check_and_install(source, records, fetched_at)
 

@@ -26,8 +26,10 @@ from satveto.engine_client import EngineClient, EngineError, EngineRpcError
 from satveto.errors import ApiError
 from satveto.metrics import Metrics, rounded_size
 from satveto.services.catalog import CatalogService
+from satveto.services.history import HistoricalCatalogs, engine_params, visit_catalog_name
 from satveto.services.readiness import catalog_age_s
 from satveto.services.visits import VisitRegistry, timed_call
+from satveto.validation import Visit
 
 log = logging.getLogger("satveto.supervision")
 
@@ -81,6 +83,14 @@ class EngineSupervisor:
         self._inflight: asyncio.Task[EngineState] | None = None
         self._inflight_started = 0.0
         self._task: asyncio.Task[None] | None = None
+        # Historical catalogs to reload into a restarted engine (set by the application).
+        self.history: HistoricalCatalogs | None = None
+
+    def _can_revisit(self, visit: Visit) -> bool:
+        """A historical visit is re-registered only if its catalog is still held; an evicted
+        one is registered again on demand (it may cost a fetch)."""
+        name = visit_catalog_name(visit)
+        return name is None or (self.history is not None and self.history.holds(name))
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -173,7 +183,7 @@ class EngineSupervisor:
             pong = await self._ping()
             instance_id = pong.get("instance_id")
             due = instance_id != self._synced_instance and started >= self._next_sync_at
-            if due and await self._sync(instance_id, pong.get("catalog")):
+            if due and await self._sync(instance_id, pong.get("catalog"), pong):
                 pong = await self._ping()  # the catalog summary after the reload
             state = EngineState(started, pong.get("instance_id"), pong.get("catalog"), None)
         except EngineError as error:
@@ -204,7 +214,9 @@ class EngineSupervisor:
 
     # --- restart handling ----------------------------------------------------------------------
 
-    async def _sync(self, instance_id: str, engine_catalog: dict[str, Any] | None) -> bool:
+    async def _sync(
+        self, instance_id: str, engine_catalog: dict[str, Any] | None, pong: dict[str, Any]
+    ) -> bool:
         """Brings a (re)started engine up to date; True when it is, False to try again later."""
         if self._seen_instance is not None and instance_id != self._seen_instance:
             self._metrics.engine_restarts.inc()
@@ -218,11 +230,13 @@ class EngineSupervisor:
                 if self._on_catalog_lost is not None and self._catalog.current is None:
                     self._on_catalog_lost()
                 return False  # nothing to re-register against; try again at the next ping
-            visits = self._registry.recent(self._revisit_s)
+            if self.history is not None:  # historical catalogs first: visits name them
+                await self.history.reload_engine(pong.get("historical_catalogs"))
+            visits = [v for v in self._registry.recent(self._revisit_s) if self._can_revisit(v)]
             for visit in visits:
                 try:
                     await timed_call(
-                        self._engine, self._metrics, "register_visit", visit.to_params()
+                        self._engine, self._metrics, "register_visit", engine_params(visit)
                     )
                 except EngineRpcError as error:
                     if error.code != "visit_conflict":

@@ -27,6 +27,7 @@ from satveto.errors import ApiError
 from satveto.metrics import Metrics
 from satveto.services.camera_gate import CameraGate, GateRefusal
 from satveto.services.detector_answers import DetectorAnswers, request_digest
+from satveto.services.history import HistoricalCatalogs, engine_params, reprocessing_disabled
 from satveto.validation import DiaSourceRequest, Visit
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ class VetoService:
         self._metrics = metrics
         self._gate = gate
         self._answers = answers if answers is not None else DetectorAnswers()
+        # Historical catalogs (reprocessing); None: historical visits are refused (400).
+        self.history: HistoricalCatalogs | None = None
 
     def _admit(self, visit: Visit, historical: bool, field_prefix: str = "") -> bool:
         """The one-camera gate (services/camera_gate.py) for every path that registers a visit;
@@ -180,6 +183,14 @@ class VetoService:
                 self._gate.release(visit)
             raise
 
+    async def _visit_params(self, visit: Visit) -> dict[str, Any]:
+        """``register_visit`` params; a historical visit's catalog is fetched first if need be."""
+        if visit.historical:
+            if self.history is None or not self.history.enabled:
+                raise reprocessing_disabled()
+            await self.history.ensure(visit)
+        return engine_params(visit)
+
     async def _call(self, method: str, params: dict[str, Any]) -> Any:
         return await timed_call(self._engine, self._metrics, method, params)
 
@@ -187,12 +198,18 @@ class VetoService:
         """Registers (pre-caches) a visit; idempotent for identical parameters."""
         if self._registry.conflicts(visit):
             raise _conflict()
-        new = self._admit(visit, historical=getattr(visit, "historical", False))
+        if visit.historical and (self.history is None or not self.history.enabled):
+            raise reprocessing_disabled()  # a 400 whatever the engine's state
+        new = self._admit(visit, historical=visit.historical)
         await self._fresh_catalog_or_release(visit, new)
         try:
-            result = await self._with_resync(
-                lambda: self._call("register_visit", visit.to_params())
-            )
+            params = await self._visit_params(visit)  # a historical catalog may be fetched
+        except BaseException:
+            if new:
+                self._gate.release(visit)  # the engine was not asked
+            raise
+        try:
+            result = await self._with_resync(lambda: self._call("register_visit", params))
         except EngineError as error:
             if new and isinstance(error, EngineRpcError) and error.code == "invalid_params":
                 self._gate.release(visit)  # the engine refused it: it holds nothing
@@ -206,8 +223,11 @@ class VetoService:
         """The ids of the request's sources on no predicted track, exactly as the engine said."""
         if request.visit is not None and self._registry.conflicts(request.visit):
             raise _conflict()
+        historical = request.visit is not None and request.visit.historical
+        if historical and (self.history is None or not self.history.enabled):
+            raise reprocessing_disabled()  # before the gate: nothing recorded
         new = request.visit is not None and self._admit(
-            request.visit, getattr(request.visit, "historical", False), field_prefix="visit."
+            request.visit, request.visit.historical, field_prefix="visit."
         )
         await self._fresh_catalog_or_release(request.visit, new)
         self._metrics.client_sources.labels(self._metrics.current_client()).inc(len(request.ids))
@@ -231,7 +251,7 @@ class VetoService:
             "bboxes": request.bboxes,
         }
         if request.visit is not None:
-            params["visit"] = request.visit.to_params()
+            params["visit"] = await self._visit_params(request.visit)
         if request.wcs is not None:
             params["wcs"] = request.wcs
 
@@ -275,5 +295,5 @@ class VetoService:
         await self._supervisor.require_fresh_catalog()
         known = None if visit_id is None else self._registry.get(visit_id)
         if known is not None:
-            await self._call("register_visit", known.to_params())
+            await self._call("register_visit", await self._visit_params(known))
         return await call()

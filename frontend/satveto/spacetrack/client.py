@@ -21,11 +21,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import json
 import logging
 import ssl
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiohttp
 from yarl import URL
@@ -35,6 +38,7 @@ from satveto.spacetrack.budget import RequestBudget
 from satveto.spacetrack.errors import (
     RequestBudgetExhausted,
     SpacetrackBadResponse,
+    SpacetrackCuiError,
     SpacetrackError,
     SpacetrackLoginFailed,
     SpacetrackRateLimited,
@@ -46,6 +50,7 @@ from satveto.spacetrack.errors import (
 )
 
 log = logging.getLogger("satveto.spacetrack")
+T = TypeVar("T")
 
 LOGIN_PATH = "/ajaxauth/login"
 LOGOUT_PATH = "/ajaxauth/logout"
@@ -56,6 +61,60 @@ GP_QUERY_PATH = (
 )
 #: login + query + logout.
 REQUESTS_PER_FETCH = 3
+#: The CUI element files: space-track's fileshare folder 59 ("satf"), newest first.
+FILESHARE_LIST_PATH = (
+    "/fileshare/query/class/file/predicates/file_id,file_name,file_uploaded/folder_id/59"
+    "/orderby/file_uploaded%20desc/format/json/emptyresult/show"
+)
+#: login + GP query + folder listing + download + logout (the download is skipped when the
+#: newest file is the one already held, but the budget is reserved for it).
+REQUESTS_PER_CUI_FETCH = 5
+#: login + gp_history query + folder listing + download + logout.
+REQUESTS_PER_HISTORY_FETCH = 5
+#: What the CUI download may be served as; an HTML or JSON answer is an error page.
+CUI_CONTENT_TYPES = frozenset({"text/plain", "application/octet-stream"})
+_LISTING_BODY_BYTES = 4 * 1024 * 1024
+
+
+def fileshare_download_path(file_id: int) -> str:
+    return f"/fileshare/query/class/download/file_id/{file_id}"
+
+
+def gp_history_path(start: dt.datetime, end: dt.datetime) -> str:
+    """Every GP element set with an epoch strictly inside (start, end), ISO 8601 UTC times."""
+    fmt = "%Y-%m-%dT%H:%M:%S"
+    lo = start.astimezone(dt.UTC).strftime(fmt)
+    hi = end.astimezone(dt.UTC).strftime(fmt)
+    return (
+        f"/basicspacedata/query/class/gp_history/epoch/%3E{lo},%3C{hi}"
+        "/orderby/norad_cat_id/format/json"
+    )
+
+
+@dataclass(frozen=True)
+class CuiFileInfo:
+    """One row of the fileshare listing."""
+
+    file_id: int
+    uploaded: dt.datetime  # UTC
+
+
+@dataclass(frozen=True)
+class CuiDownload:
+    """A downloaded CUI element file: memory only, never logged (the text is CUI)."""
+
+    info: CuiFileInfo
+    text: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CatalogFetch:
+    """What one refresh session brought back."""
+
+    gp: list[Any]
+    cui_newest: CuiFileInfo | None = None  # the newest file listed (None without CUI)
+    cui: CuiDownload | None = None  # downloaded only when newer than the file held
+
 
 #: A full GP catalog is some tens of MB of JSON; the cap only stops a runaway body.
 DEFAULT_MAX_BODY_BYTES = 256 * 1024 * 1024
@@ -92,6 +151,9 @@ class SpacetrackClient:
         self._timeout_s = timeout_s
         self._max_body_bytes = max_body_bytes
         self.budget = budget or RequestBudget()
+        # One session at a time: a refresh and a historical fetch never hold two logins, and
+        # a session that checked the budget for all its requests gets all of them.
+        self._session_lock = asyncio.Lock()
 
     def _url(self, path: str) -> URL:
         # encoded=True keeps "%3Enow-30" exactly as space-track documents it.
@@ -99,25 +161,129 @@ class SpacetrackClient:
 
     async def fetch_gp(self) -> list[Any]:
         """Returns the parsed GP records (unvalidated); raises a SpacetrackError subclass."""
-        delay = self.budget.delay_for(REQUESTS_PER_FETCH)
-        if delay > 0:
-            raise RequestBudgetExhausted(
-                f"the request budget allows the next fetch in {delay:.0f} s", retry_after_s=delay
-            )
-        timeout = aiohttp.ClientTimeout(total=self._timeout_s, sock_connect=self._timeout_s)
-        # unsafe=True only lets the jar accept cookies from a host given as an IP address (a
-        # mirror, the test server); the jar lives for this one fetch against one host.
-        jar = aiohttp.CookieJar(unsafe=True)
-        connector = aiohttp.TCPConnector(ssl=self._ssl, limit=1)
-        async with aiohttp.ClientSession(
-            connector=connector, cookie_jar=jar, timeout=timeout, trust_env=False
-        ) as session:
-            await self._login(session)
-            try:
-                body = await self._query(session)
-            finally:
-                await self._logout(session)
+        body = await self._in_session(REQUESTS_PER_FETCH, self._query)
         return await asyncio.to_thread(parse_gp_body, body)
+
+    async def fetch_catalog(
+        self, *, include_cui: bool, held_cui_id: int | None = None
+    ) -> CatalogFetch:
+        """The GP records and, with ``include_cui``, the CUI file in the same login session.
+
+        The newest file of folder 59 is downloaded unless its id is ``held_cui_id`` (the
+        caller already holds it).  A failure of the CUI part raises SpacetrackCuiError.
+        """
+        if not include_cui:
+            return CatalogFetch(await self.fetch_gp())
+
+        async def work(session: aiohttp.ClientSession) -> tuple[bytes, CatalogFetch]:
+            body = await self._query(session)
+            files = await self._cui_listing(session)
+            newest = max(files, key=lambda f: (f.uploaded, f.file_id))
+            cui = None
+            if newest.file_id != held_cui_id:
+                cui = await self._cui_download(session, newest)
+            return body, CatalogFetch([], newest, cui)
+
+        body, fetched = await self._in_session(REQUESTS_PER_CUI_FETCH, work)
+        gp = await asyncio.to_thread(parse_gp_body, body)
+        return CatalogFetch(gp, fetched.cui_newest, fetched.cui)
+
+    async def fetch_history(
+        self, start: dt.datetime, end: dt.datetime, near: dt.datetime
+    ) -> tuple[list[Any], CuiDownload | None]:
+        """gp_history for epochs in (start, end), and the CUI file uploaded closest to ``near``.
+
+        ``near`` None skips the CUI part (an account without CUI access, include_cui off).
+        """
+
+        async def work(session: aiohttp.ClientSession) -> tuple[bytes, CuiDownload | None]:
+            body = await self._query(session, gp_history_path(start, end), "gp_history query")
+            cui = None
+            if near is not None:
+                files = await self._cui_listing(session)
+                closest = min(
+                    files, key=lambda f: (abs((f.uploaded - near).total_seconds()), -f.file_id)
+                )
+                cui = await self._cui_download(session, closest)
+            return body, cui
+
+        body, cui = await self._in_session(REQUESTS_PER_HISTORY_FETCH, work)
+        return await asyncio.to_thread(parse_gp_body, body), cui
+
+    async def _in_session(
+        self, requests: int, work: Callable[[aiohttp.ClientSession], Awaitable[T]]
+    ) -> T:
+        """Login, ``work``, logout in one fresh cookie session; the budget covers all of it."""
+        async with self._session_lock:
+            delay = self.budget.delay_for(requests)
+            if delay > 0:
+                raise RequestBudgetExhausted(
+                    f"the request budget allows the next fetch in {delay:.0f} s",
+                    retry_after_s=delay,
+                )
+            timeout = aiohttp.ClientTimeout(total=self._timeout_s, sock_connect=self._timeout_s)
+            # unsafe=True only lets the jar accept cookies from a host given as an IP address
+            # (a mirror, the test server); the jar lives for this one fetch against one host.
+            jar = aiohttp.CookieJar(unsafe=True)
+            connector = aiohttp.TCPConnector(ssl=self._ssl, limit=1)
+            async with aiohttp.ClientSession(
+                connector=connector, cookie_jar=jar, timeout=timeout, trust_env=False
+            ) as session:
+                await self._login(session)
+                try:
+                    return await work(session)
+                finally:
+                    await self._logout(session)
+
+    async def _cui_listing(self, session: aiohttp.ClientSession) -> list[CuiFileInfo]:
+        """The files of folder 59; raises SpacetrackCuiError (never quotes the listing)."""
+        try:
+            status, body = await self._request(
+                session, "GET", FILESHARE_LIST_PATH, max_bytes=_LISTING_BODY_BYTES
+            )
+        except SpacetrackError as error:
+            raise _cui_error(error) from None
+        if status in (401, 403):
+            raise SpacetrackCuiError(
+                f"the account may not list the CUI folder (HTTP {status}); it needs CUI access",
+                outcome="cui_forbidden",
+            )
+        if status != 200:
+            raise SpacetrackCuiError(
+                f"the CUI folder listing answered HTTP {status}", outcome="cui_server_error"
+            )
+        files = parse_cui_listing(body)
+        if not files:
+            raise SpacetrackCuiError("the CUI folder holds no file", outcome="cui_empty")
+        return files
+
+    async def _cui_download(self, session: aiohttp.ClientSession, info: CuiFileInfo) -> CuiDownload:
+        try:
+            status, body = await self._request(
+                session,
+                "GET",
+                fileshare_download_path(info.file_id),
+                max_bytes=self._max_body_bytes,
+                content_types=CUI_CONTENT_TYPES,
+            )
+        except SpacetrackError as error:
+            raise _cui_error(error) from None
+        if status in (401, 403):
+            raise SpacetrackCuiError(
+                f"the CUI file download was refused (HTTP {status}); the account needs CUI access",
+                outcome="cui_forbidden",
+            )
+        if status != 200:
+            raise SpacetrackCuiError(
+                f"the CUI file download answered HTTP {status}", outcome="cui_server_error"
+            )
+        if body.lstrip()[:1] in (b"<", b"{", b"["):
+            raise SpacetrackCuiError(
+                "the CUI file download is not element-set text", outcome="cui_bad_response"
+            )
+        # Element sets are ASCII; a stray byte in a name line must not fail the whole file
+        # (the column checks refuse it wherever it matters).
+        return CuiDownload(info, body.decode("ascii", errors="replace"))
 
     async def _login(self, session: aiohttp.ClientSession) -> None:
         form = {"identity": self._credentials.identity, "password": self._credentials.password}
@@ -131,13 +297,13 @@ class SpacetrackClient:
         if len(session.cookie_jar) == 0:
             raise SpacetrackLoginFailed("login answered without a session cookie")
 
-    async def _query(self, session: aiohttp.ClientSession) -> bytes:
-        status, body = await self._request(
-            session, "GET", GP_QUERY_PATH, max_bytes=self._max_body_bytes
-        )
+    async def _query(
+        self, session: aiohttp.ClientSession, path: str = GP_QUERY_PATH, what: str = "GP query"
+    ) -> bytes:
+        status, body = await self._request(session, "GET", path, max_bytes=self._max_body_bytes)
         if status in (401, 403):
-            raise SpacetrackLoginFailed(f"the GP query was refused as unauthenticated ({status})")
-        _raise_for_status(status, "GP query")
+            raise SpacetrackLoginFailed(f"the {what} was refused as unauthenticated ({status})")
+        _raise_for_status(status, what)
         return body
 
     async def _logout(self, session: aiohttp.ClientSession) -> None:
@@ -155,8 +321,12 @@ class SpacetrackClient:
         *,
         data: dict[str, str] | None = None,
         max_bytes: int = _SMALL_BODY_BYTES,
+        content_types: frozenset[str] | None = None,
     ) -> tuple[int, bytes]:
-        """One request drawn from the budget; returns (status, body) read under the cap."""
+        """One request drawn from the budget; returns (status, body) read under the cap.
+
+        With ``content_types``, a 200 of another type is a bad response (body not read).
+        """
         self.budget.take()
         try:
             async with session.request(
@@ -170,6 +340,11 @@ class SpacetrackClient:
                 if response.status != 200:
                     await response.release()
                     return response.status, b""
+                if content_types is not None and response.content_type not in content_types:
+                    await response.release()
+                    raise SpacetrackBadResponse(
+                        f"{path} answered with content type {response.content_type}"
+                    )
                 return 200, await _read_capped(response, max_bytes)
         except aiohttp.ClientConnectorCertificateError as error:
             raise SpacetrackTlsError(
@@ -235,3 +410,51 @@ def parse_gp_body(body: bytes) -> list[Any]:
     if not isinstance(document, list):
         raise SpacetrackBadResponse("the GP answer is not a JSON list")
     return document
+
+
+def _cui_error(error: SpacetrackError) -> SpacetrackCuiError:
+    """A transport failure of the CUI part, relabelled so metrics tell it from the GP part."""
+    if isinstance(error, SpacetrackCuiError):
+        return error
+    return SpacetrackCuiError(
+        f"the CUI element file: {error}",
+        outcome=f"cui_{error.outcome}",
+        retry_after_s=error.retry_after_s,
+    )
+
+
+def parse_cui_listing(body: bytes) -> list[CuiFileInfo]:
+    """The rows of a fileshare listing (``FILE_ID``, ``FILE_UPLOADED``); bad ones fail it all.
+
+    A listing we cannot read means we cannot tell which file is newest: the CUI part fails
+    rather than guessing.  Names are not kept (they are not needed and may be CUI).
+    """
+    try:
+        document = json.loads(body)
+    except (ValueError, RecursionError):
+        raise SpacetrackCuiError(
+            "the CUI folder listing is not valid JSON", outcome="cui_bad_response"
+        ) from None
+    if not isinstance(document, list):
+        raise SpacetrackCuiError(
+            "the CUI folder listing is not a JSON list", outcome="cui_bad_response"
+        )
+    files = []
+    for row in document:
+        try:
+            raw_id = row["FILE_ID"]
+            if isinstance(raw_id, bool) or not isinstance(raw_id, int | str):
+                raise TypeError
+            file_id = int(raw_id)
+            uploaded = dt.datetime.strptime(row["FILE_UPLOADED"], "%Y-%m-%d %H:%M:%S")
+        except (KeyError, TypeError, ValueError):
+            raise SpacetrackCuiError(
+                "the CUI folder listing has a row without a usable FILE_ID or FILE_UPLOADED",
+                outcome="cui_bad_response",
+            ) from None
+        if file_id <= 0:
+            raise SpacetrackCuiError(
+                "the CUI folder listing has a non-positive FILE_ID", outcome="cui_bad_response"
+            )
+        files.append(CuiFileInfo(file_id, uploaded.replace(tzinfo=dt.UTC)))
+    return files

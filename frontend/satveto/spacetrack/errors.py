@@ -71,3 +71,21 @@ class RequestBudgetExhausted(SpacetrackError):
     """The local request budget cannot cover a whole refresh now; nothing was sent."""
 
     outcome = "budget_exhausted"
+
+
+class SpacetrackCuiError(SpacetrackError):
+    """The CUI element-file part of a fetch failed (listing, download or its content).
+
+    ``outcome`` says which: ``cui_forbidden`` (the account has no CUI access),
+    ``cui_empty`` (no file in the folder), ``cui_bad_response`` (wrong content type, an
+    unreadable listing or a file cut inside a set) or ``cui_`` + the transport failure's
+    outcome (``cui_timeout``...).
+    """
+
+    outcome = "cui_failed"
+
+    def __init__(
+        self, message: str, *, outcome: str = "cui_failed", retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, retry_after_s=retry_after_s)
+        self.outcome = outcome
