@@ -64,7 +64,7 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
 
     async def main() -> None:
         directory = Path(workdir)
-        cert, key = write_self_signed_certificate(directory)
+        cert, key, ca = write_self_signed_certificate(directory)
         socket_path = directory / "engine.sock"
         process = None
         if engine_kind == "fake":
@@ -84,8 +84,11 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
             await process.wait_ready()
             now = dt.datetime.now(dt.UTC)
             records = list(validate_catalog(build_demo_catalog(now), now=now).records)
+        from satveto.demo import demo_site
+
         config = Config(
             server=ServerConfig(tls_cert=cert, tls_key=key),
+            site=demo_site(time.time()),  # where it is night: the strict defaults apply
             engine=EngineConfig(socket=socket_path, timeout_s=30.0, connections=8),
             limits=LimitsConfig(rate_per_s=1e6, burst=1_000_000),
         )
@@ -95,7 +98,7 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
         site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl_context(cert, key))
         await site.start()
         await app[CATALOG].install(records, time.time(), source="bench")
-        ports.put((runner.addresses[0][1], str(cert)))
+        ports.put((runner.addresses[0][1], str(ca)))
         await asyncio.get_running_loop().run_in_executor(None, stop.wait)
         await runner.cleanup()
         if process is not None:
@@ -106,14 +109,23 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
     asyncio.run(main())
 
 
-def _visit(visit_id: int) -> dict[str, Any]:
-    start = MJD_UNIX_EPOCH + (time.time() - 40.0) / 86400.0
+#: Visits as one telescope takes them (the service's strict defaults): 30 s exposures 37 s
+#: apart, the last ending a minute ago, near the zenith of the demo site (where it is night).
+CADENCE_S = 37.0
+
+
+def _visit(visit_id: int, index: int, count: int) -> dict[str, Any]:
+    from satveto import sky
+    from satveto.demo import DEMO_LATITUDE_DEG
+
+    start_unix = time.time() - 90.0 - CADENCE_S * (count - index)
+    sun_ra, _ = sky.sun_radec_rad(start_unix)
     return {
         "visit_id": visit_id,
-        "exposure_start_mjd": start,
-        "exposure_end_mjd": start + 30.0 / 86400.0,
-        "boresight_ra": 150.1,
-        "boresight_dec": -30.2,
+        "exposure_start_mjd": sky.unix_to_mjd(start_unix, "tai"),
+        "exposure_end_mjd": sky.unix_to_mjd(start_unix + 30.0, "tai"),
+        "boresight_ra": (float(sun_ra) * 180.0 / 3.141592653589793 + 180.0) % 360.0,
+        "boresight_dec": DEMO_LATITUDE_DEG + 5.0,
         "rotation_deg": 12.5,
     }
 
@@ -151,7 +163,8 @@ async def _run(base: str, cafile: str, visits: int, detectors: int, sources: int
                     raise RuntimeError(f"{path}: {response.status} {await response.text()}")
             return time.perf_counter() - started
 
-        await post("/v1/visits", _visit(1))  # warm-up: TLS sessions, engine connections
+        # Warm-up: TLS sessions, engine connections.
+        await post("/v1/visits", _visit(1, 0, visits + 1))
         await asyncio.gather(
             *(
                 post("/v1/diasources", {"visit_id": 1, "detector_id": d, "diasources": bodies[d]})
@@ -162,7 +175,7 @@ async def _run(base: str, cafile: str, visits: int, detectors: int, sources: int
         for n in range(visits):
             visit_id = 1000 + n
             started = time.perf_counter()
-            visit_request_s.append(await post("/v1/visits", _visit(visit_id)))
+            visit_request_s.append(await post("/v1/visits", _visit(visit_id, n + 1, visits + 1)))
             request_s += await asyncio.gather(
                 *(
                     post(

@@ -7,7 +7,9 @@ Sections, each timed:
 3. http_end_to_end.py with the real engine: the HTTPS API as AP uses it;
 4. catalog scale: for 10k ... 500k demo objects, a fresh engine each: demo catalog build,
    load_catalog, first coarse-ephemeris build, register_visit (engine time, median and p99
-   over the visits) and the engine's memory (VmRSS and VmHWM from /proc/PID/status).
+   over the visits) and the engine's memory (VmRSS and VmHWM from /proc/PID/status);
+5. insider.py: objects an allowlisted client with the secret can locate per hour, defence by
+   defence, and register_visit's latency for quiet and busy fields.
 
 The whole report is sized to finish within 15 minutes on a shared 2-core machine; --quick
 shrinks every section for a smoke run.  Build the bench tool first:
@@ -305,6 +307,26 @@ def main() -> int:
         + scale_ratios(rows)
     )
     timings.append(("catalog scale", seconds))
+
+    instants = "2" if quick else "8"
+    text, seconds = run_script(
+        [
+            "benchmarks/insider.py",
+            "--instants",
+            instants,
+            "--objects",
+            "8000" if quick else "30000",
+        ],
+        timeout_s=900,
+    )
+    sections.append(
+        "## 5. Catalog secrecy: the insider\n\n"
+        f"`benchmarks/insider.py --instants {instants}` ({seconds:.0f} s): objects an "
+        "allowlisted client holding the secret can locate per hour under each set of rules "
+        "(tests/reliability/insider.py; docs/reliability.md, 'Threat model'), and "
+        "register_visit's round trip for the quietest and busiest fields of a grid.\n\n" + text
+    )
+    timings.append(("insider", seconds))
 
     total = time.perf_counter() - started
     header = [

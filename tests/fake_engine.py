@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import dataclasses
 import datetime as dt
+import math
 import os
 import signal
 import time
@@ -29,11 +30,12 @@ from typing import Any
 import msgpack
 from aiohttp import web
 
+from satveto import sky
 from satveto.app import create_app
 from satveto.app_keys import CATALOG
-from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig
+from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig, SiteConfig
 from satveto.engine_process import EngineProcess
-from satveto.tls import server_ssl_context
+from satveto.tls import allowlist_listener, server_ssl_context
 from support import stop_process
 
 VISIT_KEYS = (
@@ -372,15 +374,57 @@ async def start_harness(name: str, socket_path: Path) -> EngineHarness:
 MJD_UNIX_EPOCH = 40587.0
 
 
-def sample_visit(visit_id: int = 2026112100123, **changes: Any) -> dict[str, Any]:
-    """A valid 30 s visit that started a minute ago."""
-    start = MJD_UNIX_EPOCH + (time.time() - 60.0) / 86400.0
+#: Latitude of the test site; its longitude is wherever it is night when the test runs.
+NIGHT_SITE_LATITUDE_DEG = -30.2
+
+
+#: The process's test site, fixed at its first use: every frontend and reference engine of a
+#: test run must see the same site (allow lists depend on it).  At latitude -30 the Sun stays
+#: below -30 deg for hours either side of midnight, longer than any test run.
+_SESSION_SITE: dict[str, float] = {}
+
+
+def night_site(now_unix: float | None = None) -> dict[str, float]:
+    """A ``site`` section where it is the middle of the night (now, or at ``now_unix``), so
+    that strict defaults admit a visit at any hour of the day the tests run."""
+    if now_unix is None:
+        if not _SESSION_SITE:
+            _SESSION_SITE.update(night_site(time.time()))
+        return dict(_SESSION_SITE)
+    now = now_unix
+    return {
+        "latitude_deg": NIGHT_SITE_LATITUDE_DEG,
+        "longitude_deg": sky.longitude_of_midnight_deg(now),
+        "height_m": 2663.0,
+    }
+
+
+def night_zenith(unix: float) -> tuple[float, float]:
+    """(RA, Dec) near the zenith of :func:`night_site` at ``unix``: the anti-Sun's meridian."""
+    sun_ra, _ = sky.sun_radec_rad(unix)
+    return (math.degrees(float(sun_ra)) + 180.0) % 360.0, NIGHT_SITE_LATITUDE_DEG
+
+
+#: The test-only relaxations of the one-camera gate (DESIGN.md "Security"), for tests that
+#: register many overlapping or arbitrary visits on purpose; allowed only with a test source.
+RELAXED_LIMITS = {"enforce_one_camera": False, "enforce_visible_sky": False}
+TEST_CATALOG = {"source": "demo"}
+
+
+def sample_visit(
+    visit_id: int = 2026112100123, *, ago_s: float = 60.0, **changes: Any
+) -> dict[str, Any]:
+    """A valid 30 s visit that started ``ago_s`` seconds ago (a minute by default), pointed at
+    the zenith of the night site; the MJDs are TAI, as DESIGN.md's API."""
+    start_unix = time.time() - ago_s
+    start = sky.unix_to_mjd(start_unix, "tai")
+    ra, dec = night_zenith(start_unix + 15.0)
     visit = {
         "visit_id": visit_id,
         "exposure_start_mjd": start,
         "exposure_end_mjd": start + 30.0 / 86400.0,
-        "boresight_ra": 150.1,
-        "boresight_dec": -30.2,
+        "boresight_ra": round(ra, 6),
+        "boresight_dec": dec,
         "rotation_deg": 12.5,
     }
     visit.update(changes)
@@ -406,7 +450,8 @@ def api_config(
     server = ServerConfig(tls_cert=cert, tls_key=key)
     engine = EngineConfig(socket=socket_path, timeout_s=0.5, connections=4)
     limits = LimitsConfig()
-    config = Config(server=server, engine=engine, limits=limits)
+    site = SiteConfig(**night_site())
+    config = Config(server=server, engine=engine, limits=limits, site=site)
     replaced = {
         name: dataclasses.replace(getattr(config, name), **values)
         for name, values in sections.items()
@@ -430,12 +475,18 @@ class Frontend:
         await self.runner.cleanup()
 
 
-async def start_frontend(config: Config, host: str = "127.0.0.1") -> Frontend:
+async def start_frontend(
+    config: Config, host: str = "127.0.0.1", *, refuse_at_accept: bool = True
+) -> Frontend:
+    """The app served over TLS; ``refuse_at_accept=False`` leaves strangers to the HTTP
+    allowlist middleware (its 403), which `satveto serve` only reaches past the listener."""
     app = create_app(config)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
-    site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
+    networks = config.server.allow_networks if refuse_at_accept else ["0.0.0.0/0", "::/0"]
+    listener = allowlist_listener(host, 0, networks)  # as `satveto serve`
+    site = web.SockSite(runner, listener, ssl_context=ssl_context)
     await site.start()
     port = runner.addresses[0][1]
     name = "localhost" if host in ("127.0.0.1", "::1") else host

@@ -19,12 +19,22 @@ from fake_engine import (
     sample_visit,
     start_frontend,
 )
+from oracle import camera
 from satveto.config import LimitsConfig
 from satveto.validation import gc_paused, parse_diasource_request, parse_json
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 
 WCS = {"crval": [150.2, -30.1], "crpix": [2036.0, 2000.0], "cd": [[-5.5e-5, 0.0], [0.0, 5.5e-5]]}
+
+
+def honest_wcs(visit: dict[str, Any], detector: int = 94) -> dict[str, Any]:
+    """The detector's TAN WCS fitted to the camera model at the visit's pointing (what the
+    engine accepts: it checks a `wcs` against the camera model)."""
+    fitted = camera.detector_tan_wcs(
+        detector, visit["boresight_ra"], visit["boresight_dec"], visit["rotation_deg"]
+    )
+    return {key: fitted[key] for key in ("crval", "crpix", "cd")}
 
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
@@ -89,16 +99,18 @@ async def test_embedded_visit_answers_an_unregistered_visit(
     frontend: Frontend, engine: EngineHarness, http_session: aiohttp.ClientSession
 ) -> None:
     visit = sample_visit(visit_id=31)
-    body = request_body(31, sample_sources(20), visit=visit, wcs=WCS)
+    wcs = honest_wcs(visit)
+    body = request_body(31, sample_sources(20), visit=visit, wcs=wcs)
     status, answer = await post(http_session, f"{frontend.base}/v1/diasources", body)
     assert status == 200, answer
     if isinstance(engine, FakeHarness):
         method, params = engine.fake.calls[-1]
         assert method == "filter_sources"
         assert params["visit"] == visit
-        assert params["wcs"] == WCS
-    # The embedded visit is now known here: a later plain request needs no embedding.
-    plain = request_body(31, sample_sources(5))
+        assert params["wcs"] == wcs
+    # The embedded visit is now known here: a later plain request (for another detector: one
+    # answer per detector) needs no embedding.
+    plain = request_body(31, sample_sources(5), detector_id=95)
     assert (await post(http_session, f"{frontend.base}/v1/diasources", plain))[0] == 200
 
 
@@ -227,3 +239,39 @@ def test_parsing_a_hundred_thousand_sources_is_fast() -> None:
         best = min(best, time.perf_counter() - started)
     assert len(parsed.ids) == 100_000
     assert best < 1.0  # typically ~0.1 s on one core; the bound only catches a regression
+
+
+async def test_one_answer_per_visit_and_detector(
+    frontend: Frontend, engine: EngineHarness, http_session: aiohttp.ClientSession
+) -> None:
+    """A repeat with the same sources is answered identically; other sources are refused, and
+    a refused or failed request does not fix the detector's content."""
+    visit = sample_visit()
+    await register(frontend, http_session, visit)
+    url = f"{frontend.base}/v1/diasources"
+    sources = sample_sources(40)
+    first = await post(http_session, url, request_body(visit["visit_id"], sources))
+    assert first[0] == 200
+    assert await post(http_session, url, request_body(visit["visit_id"], sources)) == first
+    shifted = [{**s, "bbox": [b + 1 for b in s["bbox"]]} for s in sources]  # a shifted lattice
+    fewer = sources[:-1]
+    for other in (shifted, fewer, [{**sources[0], "diasource_id": 999}, *sources[1:]]):
+        status, body = await post(http_session, url, request_body(visit["visit_id"], other))
+        assert (status, body["error"]["code"]) == (409, "detector_conflict")
+        assert body["error"]["message"].startswith("detector_id: ")
+        assert "id_allow_list" not in body
+    # The same boxes under another WCS are other footprints.
+    status, body = await post(http_session, url, request_body(visit["visit_id"], sources, wcs=WCS))
+    assert (status, body["error"]["code"]) == (409, "detector_conflict")
+    # Another detector of the same visit is its own answer.
+    other_detector = request_body(visit["visit_id"], shifted, detector_id=95)
+    assert (await post(http_session, url, other_detector))[0] == 200
+    if isinstance(engine, FakeHarness):
+        return
+    # A request the engine refuses (box outside the detector) fixes nothing: a corrected one
+    # for that detector is answered.
+    outside = [{"diasource_id": 1, "bbox": [0, 0, 5000, 5000]}]
+    refused = request_body(visit["visit_id"], outside, detector_id=96)
+    assert (await post(http_session, url, refused))[0] == 400
+    corrected = request_body(visit["visit_id"], sources[:3], detector_id=96)
+    assert (await post(http_session, url, corrected))[0] == 200

@@ -10,6 +10,7 @@ import pytest
 
 from fake_engine import FakeHarness, Frontend, sample_sources, sample_visit
 from satveto.logs import JsonFormatter
+from satveto.metrics import rounded_size
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 
@@ -37,6 +38,9 @@ async def test_metrics_count_requests_engine_calls_and_sources(
         allowed = (await response.json())["id_allow_list"]
     async with http_session.post(f"{base}/v1/diasources", json={**body, "visit_id": 3}) as response:
         assert response.status == 404
+    overlapping = sample_visit(visit_id=5, ago_s=50.0)  # within the first one's exposure
+    async with http_session.post(f"{base}/v1/visits", json=overlapping) as response:
+        assert response.status == 400
     async with http_session.get(f"{base}/metrics") as response:
         assert response.status == 200
         assert response.headers["Content-Type"].startswith("text/plain; version=")
@@ -49,9 +53,18 @@ async def test_metrics_count_requests_engine_calls_and_sources(
     assert found['satveto_engine_rpc_seconds_count{method="filter_sources"}'] == 2
     assert found['satveto_engine_rpc_seconds_count{method="ping"}'] >= 1
     assert found['satveto_engine_rpc_failures_total{kind="unknown_visit",method="filter_sources"}']
-    assert found["satveto_sources_allowed_total"] == len(allowed)
-    assert found["satveto_sources_vetoed_total"] == len(sources) - len(allowed)
-    assert found["satveto_catalog_objects"] == len(fake_harness.catalog_records())
+    # Per client (DESIGN.md "Watched"): visits, sources submitted, refusals by reason.
+    client = 'client="127.0.0.1"'
+    assert found[f"satveto_client_visits_total{{{client}}}"] == 1
+    assert found[f"satveto_client_sources_total{{{client}}}"] == 2 * len(sources)
+    assert found[f'satveto_client_refusals_total{{{client},reason="unknown_visit"}}'] == 1
+    assert found[f'satveto_client_refusals_total{{{client},reason="implausible_visit"}}'] == 1
+    assert found[f'satveto_client_implausible_visits_total{{{client},rule="overlap"}}'] == 1
+    # No global vetoed/allowed totals: between two scrapes they would give one answer's count.
+    assert 0 < len(allowed) < len(sources)
+    assert not any("vetoed" in name or "allowed" in name for name in found)
+    # The catalog size only to two significant figures.
+    assert found["satveto_catalog_objects"] == rounded_size(len(fake_harness.catalog_records()))
     assert 0 <= found["satveto_catalog_age_seconds"] < 60
     # No per-visit or per-object figure: neither the visit id nor a source id appears.
     assert str(visit["visit_id"]) not in text
@@ -92,3 +105,15 @@ async def test_request_log_is_json_with_request_id_and_no_positions(
     everything = "\n".join(lines)
     for secret_ish in ("1234", "2345", "150.1", "-30.2"):
         assert secret_ish not in everything
+
+
+def test_catalog_size_is_rounded_to_two_significant_figures() -> None:
+    assert [rounded_size(n) for n in (0, 99, 123, 987, 12_345, 29_999, 47_321)] == [
+        0,
+        99,
+        120,
+        980,
+        12_000,
+        29_000,
+        47_000,
+    ]

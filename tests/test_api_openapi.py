@@ -174,7 +174,7 @@ async def test_live_responses_conform(
     await api.call("POST", "/v1/diasources", 500, veto)
     fake.clear_faults()
     fake.results["register_visit"] = None
-    await api.call("POST", "/v1/visits", 500, sample_visit(visit_id=77))
+    await api.call("POST", "/v1/visits", 500, sample_visit(visit_id=77, ago_s=120.0))
     fake.clear_faults()
     await api.call("GET", "/metrics", 200)
     for path in (
@@ -228,7 +228,7 @@ async def test_forbidden_answer_conforms(
     config = api_config(
         tls_files, fake_harness.socket_path, server={"allow_networks": ["10.0.0.0/8"]}
     )
-    front = await start_frontend(config)
+    front = await start_frontend(config, refuse_at_accept=False)  # the middleware's 403
     try:
         api = Client(http_session, front.base, None)
         for method, path in (("GET", "/v1/health"), ("POST", "/v1/diasources")):

@@ -46,7 +46,7 @@ async def test_same_visit_again_is_idempotent(
     for _ in range(3):
         status, body = await post(http_session, f"{frontend.base}/v1/visits", visit)
         assert (status, body["status"]) == (200, "ok")
-    without_rotation = sample_visit(visit_id=7)
+    without_rotation = sample_visit(visit_id=7, ago_s=120.0)  # one camera: no overlap
     del without_rotation["rotation_deg"]
     for _ in range(2):
         status, _body = await post(http_session, f"{frontend.base}/v1/visits", without_rotation)
@@ -124,15 +124,19 @@ async def test_exposure_times_are_checked(
         (sample_visit(exposure_end_mjd=start), "exposure_end_mjd: must be later"),
         (sample_visit(exposure_end_mjd=start - 1e-4), "exposure_end_mjd: must be later"),
         (
-            sample_visit(exposure_end_mjd=start + 301 / 86400),
+            sample_visit(exposure_end_mjd=start + 41 / 86400),
             "exposure_end_mjd: the exposure lasts",
+        ),
+        (  # shorter than limits.min_exposure_s (15 s): not an exposure of this camera
+            sample_visit(exposure_end_mjd=start + 14 / 86400),
+            "exposure_end_mjd: the exposure lasts 14.000 s, outside [limits.min_exposure_s",
         ),
     ]
     for body, message in cases:
         status, answer = await post(http_session, f"{fake_frontend.base}/v1/visits", body)
         assert status == 400
         assert answer["error"]["message"].startswith(message)
-    longest = sample_visit(exposure_end_mjd=start + 299.99 / 86400)
+    longest = sample_visit(exposure_end_mjd=start + 39.99 / 86400)
     assert (await post(http_session, f"{fake_frontend.base}/v1/visits", longest))[0] == 200
 
 
@@ -156,7 +160,7 @@ async def test_reprocessing_accepts_old_exposures(
     front = await start_frontend(config)
     try:
         await front.install_catalog(fake_harness)
-        old = sample_visit(exposure_start_mjd=60000.0, exposure_end_mjd=60000.0003)
+        old = sample_visit(ago_s=3 * 86400.0)  # three nights ago, at this hour: still night
         status, _ = await post(http_session, f"{front.base}/v1/visits", old)
         assert status == 200
     finally:

@@ -143,7 +143,7 @@ async def test_both_replicas_down_raises(pair: list[Replica], client_tls: ssl.SS
         assert len(error.value.failures) == 2
         assert all("503 engine_unavailable" in failure for failure in error.value.failures)
         with pytest.raises(SatvetoUnavailable):
-            await client.register_visit(sample_visit(visit_id=9))
+            await client.register_visit(sample_visit(visit_id=9, ago_s=120.0))
 
 
 async def test_visit_registration_survives_one_replica_down(

@@ -19,7 +19,13 @@ def test_empty_file_gives_documented_defaults(tmp_path: Path) -> None:
     assert config.server.allow_networks == ["127.0.0.0/8", "::1/128"]
     assert config.catalog.max_age_s == 172800
     assert config.limits.max_sources == 100_000
-    assert config.limits.max_exposure_s == 300
+    # One telescope's rules (DESIGN.md "Security"): strict by default.
+    limits = config.limits
+    assert (limits.min_exposure_s, limits.max_exposure_s) == (15, 40)
+    assert (limits.past_window_s, limits.future_window_s) == (3600, 300)
+    assert (limits.min_altitude_deg, limits.max_sun_altitude_deg) == (15, -6)
+    assert limits.enforce_one_camera
+    assert limits.enforce_visible_sky
     assert (config.site.latitude_deg, config.site.longitude_deg, config.site.height_m) == (
         -30.244639,
         -70.749417,
@@ -123,3 +129,25 @@ def test_matching_defaults_equal_the_engine_defaults() -> None:
     frontend = Config().matching
     for name in ("min_arcsec", "a_km", "b_km_per_day", "c_km", "d_km_per_day", "margin_arcsec"):
         assert engine[name] == getattr(frontend, name), name
+
+
+@pytest.mark.parametrize("switch", ["enforce_one_camera", "enforce_visible_sky"])
+def test_test_only_switches_are_refused_with_the_production_source(
+    tmp_path: Path, switch: str
+) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text(f'[catalog]\nsource = "spacetrack"\n[limits]\n{switch} = false\n')
+    with pytest.raises(ConfigError, match=rf"limits\.{switch}: test-only switch"):
+        load_config(path)
+    path.write_text(f"[limits]\n{switch} = false\n")  # spacetrack is the default source
+    with pytest.raises(ConfigError, match=rf"limits\.{switch}"):
+        load_config(path)
+    path.write_text(f'[catalog]\nsource = "demo"\n[limits]\n{switch} = false\n')
+    assert getattr(load_config(path).limits, switch) is False
+
+
+def test_min_exposure_above_max_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "c.toml"
+    path.write_text("[limits]\nmin_exposure_s = 50\nmax_exposure_s = 40\n")
+    with pytest.raises(ConfigError, match=r"limits\.min_exposure_s"):
+        load_config(path)

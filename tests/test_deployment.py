@@ -625,9 +625,15 @@ def write_frontend_config(
     source: str,
     catalog_file: Path | None = None,
     secret_file: Path | None = None,
+    site: dict[str, float] | None = None,
 ) -> None:
-    """examples/frontend.toml with this machine's paths, loopback, and a test catalog source."""
+    """examples/frontend.toml with this machine's paths, loopback, and a test catalog source
+    (and, given `site`, another observatory position: where it is night, for visits)."""
     document = EXAMPLE_CONFIG.read_text()
+    if site is not None:
+        for name in ("latitude_deg", "longitude_deg"):
+            line = next(x for x in document.splitlines() if x.startswith(f"{name} = "))
+            document = document.replace(line, f"{name} = {site[name]!r}")
     replacements = {
         'host = "0.0.0.0"': 'host = "127.0.0.1"',
         "port = 443": f"port = {port}",

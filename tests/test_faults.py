@@ -37,7 +37,7 @@ import pytest
 import trustme
 from aiohttp import web
 
-from fake_engine import Frontend
+from fake_engine import Frontend, night_site
 from fake_spacetrack import COOKIE, FakeSpaceTrack, gp_strings, source_for, write_ca_file
 from reliability.scale import report, scaled
 from reliability.stack import (
@@ -64,7 +64,7 @@ from reliability.workload import (
     visit_body,
 )
 from satveto.app_keys import METRICS, REFRESHER
-from satveto.config import Config
+from satveto.config import Config, SiteConfig
 from satveto.engine_client import EngineClient
 from support import stop_process
 
@@ -80,8 +80,9 @@ async def make_plan(
     socket_path: Path, records: list[dict[str, Any]], seed: int, visit_id: int, index: int = 0
 ) -> VisitPlan:
     """A visit pointed at a GEO object, 189 detector requests + the track request; every
-    second request embeds the visit."""
-    start = mjd_of(time.time() - 120.0)
+    second request embeds the visit.  Each visit id has its own 35 s slot in the last hour:
+    the service serves one camera, whose exposures do not overlap."""
+    start = mjd_of(time.time() - 120.0 - (visit_id % 60) * 35.0)
     pointings = await geo_pointings(socket_path, records, start, index + 1)
     ra, dec, track = pointings[index]
     rng = random.Random(seed)
@@ -295,7 +296,9 @@ async def test_frontend_sigkill_and_restart_mid_visit(
     base = setup.base
     tally = Tally()
     recoveries: list[float] = []
-    reference = await ReferenceEngine.start(socket_dir, records, Config())
+    reference = await ReferenceEngine.start(
+        socket_dir, records, Config(site=SiteConfig(**night_site()))
+    )
     try:
         frontend.start()
         async with https_session(client_tls) as session:
@@ -500,7 +503,9 @@ async def test_catalog_with_ten_percent_corrupt_records(
     source = source_for(fake, write_ca_file(tls_ca, tmp_path), timeout_s=10.0)
     front = await start_app(frontend_config(tls_files, engine.socket_path), catalog_source=source)
     good = [r for i, r in enumerate(records) if i % 10 != 0]
-    reference = await ReferenceEngine.start(socket_dir, good, Config())
+    reference = await ReferenceEngine.start(
+        socket_dir, good, Config(site=SiteConfig(**night_site()))
+    )
     tally = Tally()
     try:
         refresher = front.app[REFRESHER]

@@ -31,7 +31,15 @@ import trustme
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fake_engine import FakeHarness, api_config, fake_veto_allows, sample_visit, start_frontend
+from fake_engine import (
+    RELAXED_LIMITS,
+    TEST_CATALOG,
+    FakeHarness,
+    api_config,
+    fake_veto_allows,
+    sample_visit,
+    start_frontend,
+)
 from reliability.scale import scaled
 from reliability.stack import UNLIMITED
 
@@ -61,8 +69,14 @@ class Service:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.harness = FakeHarness(self.directory / "engine.sock")
+        # Hypothesis registers thousands of visits at the same instants: the one-camera rules
+        # are relaxed explicitly (test-only switches, allowed with a test catalog source).
         config = api_config(
-            tls_files, self.harness.socket_path, limits=UNLIMITED, server={"max_body_bytes": 65536}
+            tls_files,
+            self.harness.socket_path,
+            limits={**UNLIMITED, **RELAXED_LIMITS},
+            catalog=TEST_CATALOG,
+            server={"max_body_bytes": 65536},
         )
         self.front = self.run(self._start(config))
         self.port = int(self.front.base.rsplit(":", 1)[1])

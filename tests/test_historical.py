@@ -16,7 +16,7 @@ import aiohttp
 import pytest
 import trustme
 
-from fake_engine import api_config, start_frontend
+from fake_engine import RELAXED_LIMITS, TEST_CATALOG, api_config, start_frontend
 from fake_spacetrack import (
     FILESHARE_LIST,
     LOGIN,
@@ -31,6 +31,7 @@ from satveto.app import create_app
 from satveto.app_keys import CATALOG, ENGINE, HISTORY, SUPERVISOR, VETO
 from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.sources import SpacetrackSource
+from satveto.config import SiteConfig
 from satveto.credentials import Credentials
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
@@ -416,7 +417,15 @@ async def test_a_historical_visit_vetoes_the_old_track_not_the_new_one(
     fake.history = [gp_strings(r, i) for i, r in enumerate(base)]
     current = [dict(r) for r in base]
     current[index]["MEAN_ANOMALY"] = (current[index]["MEAN_ANOMALY"] + 60.0) % 360.0
-    config = api_config(tls_files, engine_socket, limits={"allow_reprocessing": True})
+    # Four visits at one instant, pointed at an object wherever it is: the one-camera rules are
+    # relaxed explicitly (test-only switches, allowed with a test catalog source).
+    config = api_config(
+        tls_files,
+        engine_socket,
+        limits={"allow_reprocessing": True, **RELAXED_LIMITS},
+        catalog=TEST_CATALOG,
+        site=dataclasses.asdict(SiteConfig()),  # Rubin, where the object is above the horizon
+    )
     config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, timeout_s=10))
     app = create_app(config)
     engine = app[ENGINE]

@@ -26,6 +26,7 @@ from pathlib import Path
 
 import trustme
 
+from fake_engine import night_site, night_zenith
 from reliability.procfs import kib, rss_mib
 from reliability.scale import SOAK, report, scaled
 from reliability.stack import (
@@ -45,7 +46,7 @@ from reliability.workload import (
     plan_visit,
     visit_body,
 )
-from satveto.config import Config
+from satveto.config import Config, SiteConfig
 
 pytest_plugins = ["test_api_fixtures"]  # socket_dir
 
@@ -72,7 +73,9 @@ async def test_replay_a_night(
         socket_path, tmp_path / "engine.log", ["--visit-cache-size", str(VISIT_CACHE)]
     )
     frontend = FrontendProcess(config, tmp_path / "frontend.log", FrontendProcess.environment())
-    reference = await ReferenceEngine.start(socket_dir, records, Config())
+    reference = await ReferenceEngine.start(
+        socket_dir, records, Config(site=SiteConfig(**night_site()))
+    )
     base = setup.base
     rng = random.Random(SEED)
     latencies: list[float] = []
@@ -99,8 +102,9 @@ async def test_replay_a_night(
                 # Visits 40 s apart, as in a night; every other one pointed away from the GEO
                 # belt (the camera model alone, LEO tracks only).
                 visit_start = start + index * 40.0 / 86400.0
-                if index % 2:
-                    ra, dec, track = (ra + 97.0) % 360.0, -45.0 + (index % 7) * 5.0, None
+                if index % 2:  # near the zenith of the (night) site: above 15 deg
+                    ra, dec = night_zenith(time.time())
+                    ra, dec, track = (ra + (index % 7) * 3.0) % 360.0, dec - 10.0, None
                 visit = visit_body(
                     10_000 + index, visit_start, ra, dec, rotation=rng.uniform(0.0, 360.0)
                 )

@@ -28,6 +28,7 @@ from typing import Any
 
 import trustme
 
+from fake_engine import night_site
 from fake_spacetrack import CuiFile, FakeSpaceTrack, gp_strings, write_ca_file
 from reliability.scale import report
 from reliability.stack import (
@@ -137,6 +138,7 @@ async def test_a_full_run_leaves_no_catalog_content(
             "server": {"port": port, "tls_cert": server_cert, "tls_key": server_key},
             "engine": {"socket": socket_path, "timeout_s": 10.0},
             "catalog": {"source": "spacetrack"},
+            "site": night_site(),  # strict one-telescope rules: a site where it is night
             "limits": {"allow_reprocessing": True},
             "spacetrack": {
                 "base_url": fake.base_url,

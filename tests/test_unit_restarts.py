@@ -31,8 +31,9 @@ from typing import Any
 import aiohttp
 import trustme
 
-from fake_engine import sample_sources, sample_visit
+from fake_engine import night_site, sample_sources, sample_visit
 from satveto.catalog.demo import build_demo_catalog
+from satveto.config import Config, SiteConfig
 from satveto.demo import sample_requests
 from satveto.engine_client import EngineClient
 from test_deployment import (
@@ -139,14 +140,15 @@ def request_set(
 ) -> list[tuple[str, dict[str, Any]]]:
     """Visit and DIASource requests: on a demo satellite's track (with a WCS) and elsewhere,
     with and without the visit embedded."""
-    other = sample_visit(visit_id=demo_visit["visit_id"] + 1, boresight_ra=40.0)
+    other = sample_visit(visit_id=demo_visit["visit_id"] + 1, ago_s=100.0)  # no overlap
     requests: list[tuple[str, dict[str, Any]]] = [("visits", demo_visit), ("visits", other)]
     for embed in (False, True):
         track = dict(demo_sources)
         if embed:
             track["visit"] = demo_visit
         requests.append(("diasources", track))
-        for visit, detector in ((demo_visit, 94), (demo_visit, 40), (other, 94), (other, 150)):
+        # Not detector 94 of the demo visit: the track request is its one answer.
+        for visit, detector in ((demo_visit, 95), (demo_visit, 40), (other, 94), (other, 150)):
             body = {
                 "visit_id": visit["visit_id"],
                 "detector_id": detector,
@@ -186,6 +188,7 @@ async def test_restart_engine_then_frontend_under_traffic(tmp_path: Path) -> Non
         source="file",
         catalog_file=catalog_file,
         secret_file=secret,
+        site=night_site(),
     )
     # The test runs both programs as one uid; the engine accepts that uid (in production the
     # frontend's, and the engine's own is then refused).
@@ -204,7 +207,9 @@ async def test_restart_engine_then_frontend_under_traffic(tmp_path: Path) -> Non
             timeout=aiohttp.ClientTimeout(total=15),
         ) as session:
             await wait_ready(session, base)
-            demo_visit, demo_sources = await sample_requests(socket_path, records, time.time())
+            demo_visit, demo_sources = await sample_requests(
+                socket_path, records, time.time(), Config(site=SiteConfig(**night_site()))
+            )
             requests = request_set(demo_visit, demo_sources)
 
             # The undisturbed run: the answer every later 200 must repeat.

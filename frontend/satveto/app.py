@@ -25,11 +25,12 @@ from satveto.app_keys import (
     VISITS,
 )
 from satveto.catalog.sources import CatalogSource
-from satveto.config import Config
+from satveto.config import Config, check_test_switches
 from satveto.engine_client import EngineClient
 from satveto.errors import ApiError, error_response
 from satveto.handlers import diasources, metrics, openapi, ops, visits
-from satveto.metrics import Metrics
+from satveto.metrics import CURRENT_CLIENT, Metrics
+from satveto.services.camera_gate import CameraGate
 from satveto.services.catalog import CatalogService
 from satveto.services.history import HistoricalCatalogs
 from satveto.services.readiness import ReadinessService
@@ -46,18 +47,30 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     """Gives each request an id, turns every failure into a JSON error, and logs one line."""
     request_id = uuid.uuid4().hex
     started = time.perf_counter()
+    metrics = request.app[METRICS]
+    # Per-client counters in the services (DESIGN.md "Watched"); labelled only once admitted.
+    CURRENT_CLIENT.set(str(security.client_address(request)))
+    error_code = None
     try:
         response = await handler(request)
     except ApiError as error:
+        error_code = error.code
         response = error_response(error.status, error.code, error.message)
     except web.HTTPException as error:
-        response = error_response(error.status, _http_code(error.status), error.reason)
+        error_code = _http_code(error.status)
+        response = error_response(error.status, error_code, error.reason)
     except Exception:
         log.exception("unexpected error", extra={"request_id": request_id})
         response = error_response(500, "internal_error", "The service failed unexpectedly.")
     elapsed = time.perf_counter() - started
     response.headers["X-Request-Id"] = request_id
     endpoint = _endpoint(request)
+    if 400 <= response.status < 500:
+        # Admission refusals are responses, not raised errors: their code follows the status.
+        reason = error_code or _ADMISSION_CODES.get(response.status, _http_code(response.status))
+        # A stranger is not given a label of its own: it could fill the capped set.
+        label = "not_allowlisted" if reason == "forbidden" else metrics.current_client()
+        metrics.client_refusals.labels(label, reason).inc()
     request.app[METRICS].http_requests.labels(endpoint, str(response.status)).inc()
     request.app[METRICS].http_latency.labels(endpoint).observe(elapsed)
     # One line per request: never a body, a source position or anything from the catalog.
@@ -80,6 +93,9 @@ def _endpoint(request: web.Request) -> str:
     """The route template, never the raw path: metric labels must stay a small fixed set."""
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "unmatched"
+
+
+_ADMISSION_CODES = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}
 
 
 def _http_code(status: int) -> str:
@@ -152,6 +168,7 @@ def create_app(
     catalog_source: CatalogSource | None = None,
 ) -> web.Application:
     """The application; with `catalog_source` it also fetches and refreshes the catalog."""
+    check_test_switches(config)  # also for a Config built in code, not only one loaded
     app = web.Application(
         middlewares=[
             request_context,
@@ -186,7 +203,8 @@ def create_app(
         engine_settings=engine_settings(config),
         on_catalog_lost=refresher.request_refresh if refresher is not None else None,
     )
-    app[VETO] = VetoService(engine, app[VISITS], app[SUPERVISOR], app[METRICS])
+    gate = CameraGate(config.limits, config.site)  # one camera for every client and path
+    app[VETO] = VetoService(engine, app[VISITS], app[SUPERVISOR], app[METRICS], gate)
     # Reprocessing: historical catalogs from the source's history (space-track only).
     app[HISTORY] = HistoricalCatalogs(
         engine,

@@ -17,7 +17,7 @@ from satveto.config import ConfigError, load_config
 from satveto.hardening import forbid_memory_dumps
 from satveto.logs import configure_logging
 from satveto.notify import reload_tls, serving_hook
-from satveto.tls import server_ssl_context
+from satveto.tls import allowlist_listener, server_ssl_context
 
 log = logging.getLogger("satveto")
 
@@ -66,10 +66,20 @@ def serve_command(config_path: Path) -> int:
             "engine_socket": str(config.engine.socket),
         },
     )
+    try:
+        # Strangers are reset at accept, before TLS (tls.AllowlistListener).
+        listener = allowlist_listener(
+            config.server.host, config.server.port, config.server.allow_networks
+        )
+    except OSError as error:
+        print(
+            f"satveto: cannot listen on {config.server.host}:{config.server.port}: {error}",
+            file=sys.stderr,
+        )
+        return 2
     web.run_app(
         app,
-        host=config.server.host,
-        port=config.server.port,
+        sock=listener,
         ssl_context=ssl_context,
         access_log=None,
         # Called once the site serves: READY=1 to systemd, SIGHUP reloads the certificate.

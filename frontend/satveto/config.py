@@ -139,21 +139,46 @@ class MatchingConfig:
 
 @dataclass(frozen=True)
 class LimitsConfig:
+    """Request limits, and the one-telescope rules of DESIGN.md ("Security").
+
+    ``enforce_one_camera`` (exposures may not overlap, length within [min, max]) and
+    ``enforce_visible_sky`` (boresight altitude, Sun altitude) are test-only switches: a
+    configuration that turns either off is refused unless ``catalog.source`` is ``file`` or
+    ``demo`` (:meth:`Config.check_test_switches`), so a production configuration
+    (``spacetrack``) always enforces them.
+    """
+
     max_sources: int = 100_000
-    max_exposure_s: float = 300.0
-    past_window_s: float = 86400.0
-    future_window_s: float = 3600.0
+    min_exposure_s: float = 15.0
+    max_exposure_s: float = 40.0
+    max_visits_per_hour: int = 120
+    past_window_s: float = 3600.0
+    future_window_s: float = 300.0
+    min_altitude_deg: float = 15.0
+    max_sun_altitude_deg: float = -6.0
+    enforce_one_camera: bool = True
+    enforce_visible_sky: bool = True
     allow_reprocessing: bool = False
     rate_per_s: float = 200.0
     burst: int = 1000
 
     def check(self) -> None:
         _require_range("limits.max_sources", self.max_sources, 1, 10_000_000)
+        _require_range("limits.min_exposure_s", self.min_exposure_s, 0.0, 3600.0)
         _require_range("limits.max_exposure_s", self.max_exposure_s, 0.001, 3600.0)
+        if self.min_exposure_s > self.max_exposure_s:
+            raise ConfigError("limits.min_exposure_s: must not exceed limits.max_exposure_s")
+        _require_range("limits.max_visits_per_hour", self.max_visits_per_hour, 1, 100_000)
         _require_range("limits.past_window_s", self.past_window_s, 0.0, 10 * 365 * 86400.0)
         _require_range("limits.future_window_s", self.future_window_s, 0.0, 30 * 86400.0)
+        _require_range("limits.min_altitude_deg", self.min_altitude_deg, -90.0, 90.0)
+        _require_range("limits.max_sun_altitude_deg", self.max_sun_altitude_deg, -90.0, 90.0)
         _require_range("limits.rate_per_s", self.rate_per_s, 0.001, 1e6)
         _require_range("limits.burst", self.burst, 1, 1_000_000)
+
+
+#: Catalog sources under which the test-only switches of ``limits`` may be turned off.
+TEST_SWITCH_SOURCES = frozenset({"file", "demo"})
 
 
 @dataclass(frozen=True)
@@ -192,7 +217,25 @@ def config_from_mapping(document: dict[str, Any]) -> Config:
     config = Config(**sections)
     for section in dataclasses.fields(config):
         getattr(config, section.name).check()
+    check_test_switches(config)
     return config
+
+
+def check_test_switches(config: Config) -> None:
+    """Refuses the test-only relaxations of ``limits`` next to a production catalog source.
+
+    The rule: ``limits.enforce_one_camera`` and ``limits.enforce_visible_sky`` may be false only
+    when ``catalog.source`` is ``file`` or ``demo``; with ``spacetrack`` (the real catalog) the
+    one-telescope rules always hold.
+    """
+    if config.catalog.source in TEST_SWITCH_SOURCES:
+        return
+    for key in ("enforce_one_camera", "enforce_visible_sky"):
+        if not getattr(config.limits, key):
+            raise ConfigError(
+                f"limits.{key}: test-only switch; it may be false only with catalog.source "
+                "'file' or 'demo', never with the production source 'spacetrack'"
+            )
 
 
 def _section_from_mapping(section: str, cls: type, values: dict[str, Any]) -> Any:

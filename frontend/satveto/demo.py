@@ -22,18 +22,16 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from satveto.app import create_app
+from satveto import sky
+from satveto.app import create_app, engine_settings
 from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import validate_catalog
 from satveto.catalog.sources import DemoSource
-from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig
+from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig, SiteConfig
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
 from satveto.services.catalog import CatalogService
-from satveto.tls import server_ssl_context, write_self_signed_certificate
-
-MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
-
+from satveto.tls import allowlist_listener, server_ssl_context, write_self_signed_certificate
 
 PIXEL_SCALE_DEG = 0.2 / 3600.0  # LSSTCam: 0.2 arcsec per 10 um pixel
 DETECTOR = 94  # an E2V science detector, 4096 x 4004 pixels
@@ -53,29 +51,68 @@ def tangent_pixel(ra: float, dec: float, ra0: float, dec0: float) -> tuple[float
     return cx - xi / PIXEL_SCALE_DEG, cy + eta / PIXEL_SCALE_DEG
 
 
+#: The demo site's latitude (Rubin's); its longitude is chosen where it is night (demo_site).
+DEMO_LATITUDE_DEG = -30.244639
+#: The sample satellite is taken this high at least (the service refuses below 15 degrees).
+SAMPLE_MIN_ALTITUDE_DEG = 25.0
+
+
+def demo_site(now_unix: float) -> SiteConfig:
+    """Rubin's latitude at the longitude where it is the middle of the night now.
+
+    The service refuses visits by day and below 15 degrees (DESIGN.md "Security"), strictly,
+    in the demo too; so that `make run` works at any hour, the demo moves its site into the
+    night instead of relaxing the checks.  At latitude -30 the Sun at lower culmination is at
+    least 36 degrees below the horizon in every season.
+    """
+    return SiteConfig(
+        latitude_deg=DEMO_LATITUDE_DEG,
+        longitude_deg=round(sky.longitude_of_midnight_deg(now_unix), 4),
+        height_m=2663.0,
+    )
+
+
 async def sample_requests(
-    socket_path: Path, records: list[dict[str, Any]], now_unix: float
+    socket_path: Path, records: list[dict[str, Any]], now_unix: float, config: Config
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A visit pointed at a demo satellite's predicted position, and a DIASource request with
     sources on its track (to be vetoed) and sources elsewhere (to be allowed).
 
     Uses the engine's diagnostic `observe` on the local socket: the demo is an operator tool.
+    MJDs are TAI, as AP sends them.
     """
-    start = MJD_UNIX_EPOCH + now_unix / 86400.0
+    start = sky.unix_to_mjd(now_unix, "tai")
     mid = start + 15 / 86400
+    site = config.site
     client = EngineClient(socket_path, timeout_s=30.0, connections=1)
+    seen: dict[str, Any] | None = None
     try:
-        # A geostationary object above the horizon: its 30 s track crosses a detector slowly,
-        # and its corridor at ~37,000 km is about 60 pixels wide, so the picture is clear.
+        # The frontend configures the engine too; doing it here first makes `observe` see the
+        # demo site whatever the order of start-up.
+        await client.call("configure", engine_settings(config))
+        # A geostationary object well above the horizon: its 30 s track crosses a detector
+        # slowly, and its corridor at ~37,000 km is about 60 pixels wide: the picture is clear.
         instants = [mid + k / 86400 for k in range(-15, 16, 3)]
         for record in records:
             if not record["OBJECT_NAME"].startswith("DEMO-GEO"):
                 continue
-            seen = await client.call("observe", {"elements": record, "mjd": instants})
-            if seen["errors"][5] == 0 and seen["range_km"][5] < 39_000:  # above the horizon
+            candidate = await client.call("observe", {"elements": record, "mjd": instants})
+            if candidate["errors"][5] != 0:
+                continue
+            altitude = sky.boresight_altitude_deg(
+                candidate["ra_deg"][5],
+                candidate["dec_deg"][5],
+                sky.mjd_to_unix(mid, "tai"),
+                site.latitude_deg,
+                site.longitude_deg,
+            )
+            if altitude >= SAMPLE_MIN_ALTITUDE_DEG:
+                seen = candidate
                 break
     finally:
         await client.close()
+    if seen is None:
+        raise RuntimeError("no demo GEO object is high enough above the demo site")
     ra0, dec0 = seen["ra_deg"][5], seen["dec_deg"][5]
     visit = {
         "visit_id": int(time.strftime("%Y%m%d", time.gmtime(now_unix))) * 100000 + 1,
@@ -145,37 +182,44 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
     engine = EngineProcess(workdir / "engine.sock")
     runner: web.AppRunner | None = None
     try:
-        cert_file, key_file = write_self_signed_certificate(workdir)
+        cert_file, key_file, ca_file = write_self_signed_certificate(workdir)
         engine.start()
         await engine.wait_ready()
         records = await load_demo_catalog(engine.socket_path)
+        site = demo_site(time.time())
         config = Config(
             server=ServerConfig(port=port, tls_cert=cert_file, tls_key=key_file),
             engine=EngineConfig(socket=workdir / "engine.sock"),
             catalog=CatalogConfig(source="demo"),
+            site=site,
+        )
+        print(
+            f"demo site: latitude {site.latitude_deg:g}, longitude {site.longitude_deg:g} "
+            "(where it is night now; the service refuses daytime and low visits)"
         )
         # The refresher adopts the catalog pushed above and rebuilds it every hour.
         app = create_app(config, catalog_source=DemoSource())
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
-        site = web.TCPSite(
-            runner, "127.0.0.1", port, ssl_context=server_ssl_context(cert_file, key_file)
-        )
+        listener = allowlist_listener("127.0.0.1", port, config.server.allow_networks)
+        site = web.SockSite(runner, listener, ssl_context=server_ssl_context(cert_file, key_file))
         await site.start()
         base = f"https://localhost:{port}"
         print(f"satveto demo serving on {base} (engine socket in a private temporary directory)")
 
-        client_tls = ssl.create_default_context(cafile=str(cert_file))
+        client_tls = ssl.create_default_context(cafile=str(ca_file))
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=client_tls)) as session:
             await _show(session, "GET", f"{base}/v1")
             await _show(session, "GET", f"{base}/v1/ready")
-            visit, diasources = await sample_requests(engine.socket_path, records, time.time())
+            visit, diasources = await sample_requests(
+                engine.socket_path, records, time.time(), config
+            )
             await _show(session, "POST", f"{base}/v1/visits", visit)
             await _show(session, "POST", f"{base}/v1/diasources", diasources)
 
         if keep_serving:
             print(
-                f"\nserving on {base} until Ctrl-C; try: curl --cacert {cert_file} {base}/v1/ready",
+                f"\nserving on {base} until Ctrl-C; try: curl --cacert {ca_file} {base}/v1/ready",
                 flush=True,
             )
             with contextlib.suppress(asyncio.CancelledError):

@@ -7,6 +7,8 @@ label whose value comes from a request or the catalog.
 
 from __future__ import annotations
 
+from contextvars import ContextVar
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -15,6 +17,7 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
+        self.client_labels = ClientLabels()
         r = self.registry
         self.http_requests = Counter(
             "satveto_http_requests",
@@ -52,8 +55,11 @@ class Metrics:
             "Age of the catalog in force, from its fetch time",
             registry=r,
         )
+        # Rounded (rounded_size): an exact count would tell a client when one object is added.
         self.catalog_objects = Gauge(
-            "satveto_catalog_objects", "Objects in the catalog in force", registry=r
+            "satveto_catalog_objects",
+            "Objects in the catalog in force, rounded down to two significant figures",
+            registry=r,
         )
         self.catalog_refreshes = Counter(
             "satveto_catalog_refreshes",
@@ -84,9 +90,66 @@ class Metrics:
             "Historical catalogs held in the frontend's memory (and loaded in the engine)",
             registry=r,
         )
-        self.sources_vetoed = Counter(
-            "satveto_sources_vetoed", "DIASources withheld from the allow list", registry=r
+        # Per-client counters (DESIGN.md "Watched").  No global vetoed/allowed totals: scraped
+        # between two requests they would give one detector's answer count.  The client label
+        # is the peer address, capped (client_label) so a wide allowlist cannot grow it.
+        self.client_visits = Counter(
+            "satveto_client_visits",
+            "New visits registered (direct or embedded), by client address",
+            ["client"],
+            registry=r,
         )
-        self.sources_allowed = Counter(
-            "satveto_sources_allowed", "DIASources returned in an allow list", registry=r
+        self.client_sources = Counter(
+            "satveto_client_sources",
+            "DIASources submitted for vetting, by client address",
+            ["client"],
+            registry=r,
         )
+        self.client_refusals = Counter(
+            "satveto_client_refusals",
+            "Refused requests (4xx) by client address and error code",
+            ["client", "reason"],
+            registry=r,
+        )
+        self.client_implausible = Counter(
+            "satveto_client_implausible_visits",
+            "Visits refused by the one-camera gate, by client address and rule",
+            ["client", "rule"],
+            registry=r,
+        )
+
+    def current_client(self) -> str:
+        """The metric label of the client of the request being served."""
+        return self.client_labels.label(CURRENT_CLIENT.get())
+
+
+def rounded_size(count: int) -> int:
+    """``count`` rounded down to two significant figures (12,345 -> 12,000; 987 -> 980)."""
+    if count < 100:
+        return count
+    unit = 10 ** (len(str(count)) - 2)
+    return count // unit * unit
+
+
+#: Distinct client labels kept at most; further addresses share the label "other".
+MAX_CLIENT_LABELS = 64
+
+#: The label of the client of the request being served (set by the request middleware), so
+#: that services reached from any handler count per client without being passed the address.
+CURRENT_CLIENT: ContextVar[str] = ContextVar("satveto_current_client", default="unknown")
+
+
+class ClientLabels:
+    """Peer addresses as metric labels, at most MAX_CLIENT_LABELS of them (first seen kept)."""
+
+    def __init__(self, capacity: int = MAX_CLIENT_LABELS) -> None:
+        self._capacity = capacity
+        self._known: set[str] = set()
+
+    def label(self, address: str) -> str:
+        if address in self._known:
+            return address
+        if len(self._known) < self._capacity:
+            self._known.add(address)
+            return address
+        return "other"

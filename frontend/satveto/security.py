@@ -52,8 +52,23 @@ def client_address(request: web.Request) -> ipaddress.IPv4Address | ipaddress.IP
     return address
 
 
+def parse_networks(networks: Iterable[str]) -> list[IPNetwork]:
+    return [ipaddress.ip_network(cidr, strict=False) for cidr in networks]
+
+
+def address_in(remote: str, networks: list[IPNetwork]) -> bool:
+    """Whether a peer address (text, possibly IPv4-mapped or with a zone) is in ``networks``."""
+    try:
+        address = ipaddress.ip_address(remote.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address.version == network.version and address in network for network in networks)
+
+
 def allowlist_middleware(networks: Iterable[str]) -> Middleware:
-    allowed: list[IPNetwork] = [ipaddress.ip_network(cidr, strict=False) for cidr in networks]
+    allowed = parse_networks(networks)
 
     @web.middleware
     async def allowlist(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -88,15 +103,27 @@ def read_secret_file(path: Path) -> bytes:
     return secret
 
 
+def offered_token(header: str) -> bytes:
+    """The credentials of an ``Authorization: Bearer <token>`` header, b"" for any other.
+
+    The scheme is case-insensitive (RFC 9110, section 11.1): ``bearer`` and ``BEARER`` are
+    ``Bearer``.  Spaces around the token are not part of it.
+    """
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return b""
+    return token.strip().encode("utf-8", "replace")
+
+
 def secret_middleware(secret: bytes) -> Middleware:
     # Digests of equal length are compared, so not even the secret's length leaks in timing.
-    expected = hashlib.sha256(b"Bearer " + secret).digest()
+    expected = hashlib.sha256(secret).digest()
 
     @web.middleware
     async def require_secret(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path not in EXEMPT_PATHS:
-            offered = request.headers.get("Authorization", "").encode("utf-8", "replace")
-            if not hmac.compare_digest(hashlib.sha256(offered).digest(), expected):
+            offered = offered_token(request.headers.get("Authorization", ""))
+            if not offered or not hmac.compare_digest(hashlib.sha256(offered).digest(), expected):
                 response = error_response(
                     401, "unauthorized", "A valid `Authorization: Bearer` secret is required."
                 )

@@ -28,7 +28,7 @@ import aiohttp
 import trustme
 from aiohttp import web
 
-from fake_engine import Frontend, api_config
+from fake_engine import Frontend, api_config, night_site
 from reliability.tally import Answer
 from satveto.app import create_app, engine_settings
 from satveto.app_keys import CATALOG
@@ -38,7 +38,7 @@ from satveto.catalog.sources import CatalogSource
 from satveto.config import Config
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
-from satveto.tls import server_ssl_context
+from satveto.tls import allowlist_listener, server_ssl_context
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -116,7 +116,7 @@ def frontend_config(tls_files: tuple[Path, Path], socket_path: Path, **sections:
     """api_config with no rate limit unless given, and a generous engine timeout."""
     sections.setdefault("limits", UNLIMITED)
     sections.setdefault("engine", {"timeout_s": 10.0, "connections": 8})
-    return api_config(tls_files, socket_path, **sections)
+    return api_config(tls_files, socket_path, **sections)  # at the night site (fake_engine)
 
 
 async def start_app(
@@ -129,7 +129,8 @@ async def start_app(
     assert config.server.tls_cert is not None
     assert config.server.tls_key is not None
     ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
-    site = web.TCPSite(runner, host, 0, ssl_context=ssl_context)
+    listener = allowlist_listener(host, 0, config.server.allow_networks)  # as `satveto serve`
+    site = web.SockSite(runner, listener, ssl_context=ssl_context)
     await site.start()
     port = runner.addresses[0][1]
     return Frontend(app, runner, f"https://localhost:{port}")
@@ -339,6 +340,8 @@ def serve_setup(
             "server": {"port": port, "tls_cert": cert, "tls_key": key},
             "engine": {"socket": socket_path, "timeout_s": engine_timeout_s, "connections": 8},
             "catalog": {"source": "file", "file": catalog_file},
+            # The one-telescope rules are on (strict defaults): the site is where it is night.
+            "site": night_site(),
             "limits": UNLIMITED,
         },
     )

@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from satveto.demo import DETECTOR, DETECTOR_PIXELS, PIXEL_SCALE_DEG, tangent_pixel
+from fake_engine import night_site
+from oracle import camera
+from oracle import wcs as tanwcs
+from satveto import sky
+from satveto.demo import DETECTOR, DETECTOR_PIXELS
 from satveto.engine_client import EngineClient
 
 MJD_UNIX_EPOCH = 40587.0
@@ -41,11 +45,21 @@ def mjd_of(unix: float) -> float:
     return MJD_UNIX_EPOCH + unix / 86400.0
 
 
+#: Lowest altitude of a GEO pointing: the service refuses visits below 15 degrees.
+MIN_ALTITUDE_DEG = 20.0
+
+
 async def geo_pointings(
-    socket_path: Path, records: list[dict[str, Any]], start_mjd: float, count: int
+    socket_path: Path,
+    records: list[dict[str, Any]],
+    start_mjd: float,
+    count: int,
+    site: dict[str, float] | None = None,
 ) -> list[tuple[float, float, list[tuple[float, float]]]]:
-    """Up to `count` GEO objects above the horizon: (ra, dec) at mid-exposure and the track
-    over the exposure (ra, dec every 3 s)."""
+    """Up to `count` GEO objects at least MIN_ALTITUDE_DEG up from the site (the tests' night
+    site unless given; the engine must be configured with the same): (ra, dec) at
+    mid-exposure and the track over the exposure (ra, dec every 3 s)."""
+    site = site or night_site()
     instants = [start_mjd + k / 86400.0 for k in range(0, 31, 3)]
     found: list[tuple[float, float, list[tuple[float, float]]]] = []
     client = EngineClient(socket_path, timeout_s=30.0, connections=1)
@@ -56,7 +70,16 @@ async def geo_pointings(
             if not str(record["OBJECT_NAME"]).startswith("DEMO-GEO"):
                 continue
             seen = await client.call("observe", {"elements": record, "mjd": instants})
-            if seen["errors"][5] != 0 or seen["range_km"][5] > 39_000:  # below the horizon
+            if seen["errors"][5] != 0:
+                continue
+            altitude = sky.boresight_altitude_deg(
+                seen["ra_deg"][5],
+                seen["dec_deg"][5],
+                sky.mjd_to_unix(instants[5], "utc"),
+                site["latitude_deg"],
+                site["longitude_deg"],
+            )
+            if altitude < MIN_ALTITUDE_DEG:
                 continue
             track = list(zip(seen["ra_deg"], seen["dec_deg"], strict=True))
             found.append((seen["ra_deg"][5], seen["dec_deg"][5], track))
@@ -90,12 +113,15 @@ def random_sources(rng: random.Random, count: int, first_id: int) -> list[dict[s
 def track_request(
     visit: dict[str, Any], track: list[tuple[float, float]], first_id: int
 ) -> dict[str, Any]:
-    """Detector 94 under a TAN WCS centred on the boresight: sources on the GEO track (to be
-    vetoed) and 400 pixels either side of it (to be allowed)."""
+    """Detector 94 under its TAN WCS fitted to the camera model at the visit's pointing and
+    rotation (the engine refuses any other): sources on the GEO track (to be vetoed) and 400
+    pixels either side of it (to be allowed)."""
     ra0, dec0 = visit["boresight_ra"], visit["boresight_dec"]
+    fitted = camera.detector_tan_wcs(DETECTOR, ra0, dec0, visit.get("rotation_deg") or 0.0)
+    wcs = {key: fitted[key] for key in ("crval", "crpix", "cd")}
     boxes = []
     for k, (ra, dec) in enumerate(track):
-        x, y = tangent_pixel(ra, dec, ra0, dec0)
+        x, y = (float(v) for v in tanwcs.wcs_sky_to_pixel(wcs, ra, dec)[:2])
         for dy in (0, 400 if k % 2 else -400):
             xi, yi = round(x), round(y + dy)
             if 10 <= xi < DETECTOR_PIXELS[0] - 10 and 10 <= yi < DETECTOR_PIXELS[1] - 10:
@@ -104,11 +130,7 @@ def track_request(
         "visit_id": visit["visit_id"],
         "detector_id": DETECTOR,
         "diasources": [{"diasource_id": first_id + i, "bbox": b} for i, b in enumerate(boxes)],
-        "wcs": {
-            "crval": [ra0, dec0],
-            "crpix": [DETECTOR_PIXELS[0] / 2 + 0.5, DETECTOR_PIXELS[1] / 2 + 0.5],
-            "cd": [[-PIXEL_SCALE_DEG, 0.0], [0.0, PIXEL_SCALE_DEG]],
-        },
+        "wcs": wcs,
     }
 
 
@@ -129,6 +151,8 @@ def plan_visit(
     plan = VisitPlan(visit)
     first = 1
     for detector, count in enumerate(counts):
+        if track is not None and detector == DETECTOR:
+            continue  # the track request is this detector's one request (one answer each)
         body: dict[str, Any] = {
             "visit_id": visit["visit_id"],
             "detector_id": detector,

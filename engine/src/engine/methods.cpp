@@ -138,7 +138,8 @@ void register_methods(rpc::Dispatcher& dispatcher, EngineServices& services,
     dispatcher.add("configure", [&state](const Params& p, ResultPacker& out) { configure(state, p, out); });
     auto visit_method = [&services](void (*method)(VisitContext&, const Params&, ResultPacker&)) {
         return [&services, method](const Params& p, ResultPacker& out) {
-            VisitContext context{services.state, services.visits, services.keeper, services.visit_counters};
+            VisitContext context{services.state, services.visits, services.keeper, services.visit_counters,
+                                 services.precompute};
             method(context, p, out);
         };
     };

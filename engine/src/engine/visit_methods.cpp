@@ -3,6 +3,7 @@
 #include "engine/catalog_set.hpp"
 #include "geometry/camera.hpp"
 #include "geometry/tan_wcs.hpp"
+#include "geometry/wcs_plausibility.hpp"
 #include "matching/precompute.hpp"
 #include "matching/veto.hpp"
 #include "rpc/errors.hpp"
@@ -44,11 +45,17 @@ matching::VisitParams read_visit(const Params& p) {
     return v;
 }
 
-std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& context, const matching::VisitParams& v) {
-    const std::shared_ptr<const Catalog> catalog = catalog_named(context.state, v.catalog);
+// The catalog the visit names; no_catalog when it is not loaded.
+std::shared_ptr<const Catalog> require_catalog(const VisitContext& context, const matching::VisitParams& v) {
+    std::shared_ptr<const Catalog> catalog = catalog_named(context.state, v.catalog);
     if (catalog == nullptr)
         throw RpcError(rpc::code::no_catalog, v.catalog == current_catalog_name ? std::string("no catalog is loaded")
                                                                               : "catalog: " + v.catalog + " is not loaded");
+    return catalog;
+}
+
+std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& context, const matching::VisitParams& v) {
+    const std::shared_ptr<const Catalog> catalog = require_catalog(context, v);
     const std::shared_ptr<const MatchingSettings> settings = context.state.matching();
     const std::shared_ptr<const KeptEphemeris> kept = context.keeper.current();
     const matching::CoarseEphemeris* ephemeris = kept && kept->catalog == catalog ? &kept->ephemeris : nullptr;
@@ -64,12 +71,28 @@ std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& con
                    "visit_id: visit " + std::to_string(visit_id) + " is registered with different parameters");
 }
 
-// The visit in force for `v`: the cached one if its parameters match, else a new one.
+// The visit in force for `v`: the cached one, or the one being computed in the background
+// (waited for; its failure is rethrown, never an allow list), or computed now.  Different
+// parameters under the same id are a conflict.
 std::shared_ptr<const matching::VisitTracks> obtain_visit(VisitContext& context, const matching::VisitParams& v) {
     std::shared_ptr<const matching::VisitTracks> visit = context.cache.find(v.visit_id);
+    if (visit == nullptr) {
+        if (const auto pending = context.precompute.find(v.visit_id); pending && !pending->failed()) {
+            if (!(pending->params == v)) conflict(v.visit_id);
+            visit = pending->result.get();
+        }
+    }
     if (visit == nullptr) visit = compute_and_store(context, v);
     if (!(visit->params == v)) conflict(v.visit_id);
     return visit;
+}
+
+// The registered visit `visit_id` (no embedded parameters): cached, or waited for.
+std::shared_ptr<const matching::VisitTracks> registered_visit(VisitContext& context, std::uint64_t visit_id) {
+    if (auto visit = context.cache.find(visit_id)) return visit;
+    if (const auto pending = context.precompute.find(visit_id)) return pending->result.get();
+    if (auto visit = context.cache.find(visit_id)) return visit;  // finished between the two looks
+    throw RpcError(rpc::code::unknown_visit, "visit_id: visit " + std::to_string(visit_id) + " is not registered");
 }
 
 // An integer element of an array; its name ("ids[7]") is only built when it is wrong, since
@@ -181,14 +204,23 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
     out.pack_map(0);
 }
 
+// Answers once the visit is validated and queued: the precompute runs in the background, so the
+// answer's timing says nothing of how busy the field is (DESIGN.md "Security").
 void register_visit(VisitContext& context, const Params& params, ResultPacker& out) {
+    const auto started = std::chrono::steady_clock::now();
     const matching::VisitParams v = read_visit(params);
-    const auto visit = obtain_visit(context, v);
+    if (const auto cached = context.cache.find(v.visit_id)) {
+        if (!(cached->params == v)) conflict(v.visit_id);
+    } else {
+        (void)require_catalog(context, v);  // answered now; the precompute looks again
+        const auto pending = context.precompute.submit(v, [context, v]() mutable { return compute_and_store(context, v); });
+        if (!(pending.params == v)) conflict(v.visit_id);
+    }
     out.pack_map(2);
     out.pack("visit_id");
     out.pack(v.visit_id);
-    out.pack("elapsed_ms");
-    out.pack(visit->elapsed_ms);
+    out.pack("elapsed_ms");  // this call's time; the precompute's is in visit_tracks
+    out.pack(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count());
 }
 
 void filter_sources(VisitContext& context, const Params& params, ResultPacker& out) {
@@ -221,9 +253,15 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
         if (embedded.visit_id != visit_id) params.fail("visit", "visit.visit_id differs from visit_id");
         visit = obtain_visit(context, embedded);
     } else {
-        visit = context.cache.find(visit_id);
-        if (visit == nullptr)
-            throw RpcError(rpc::code::unknown_visit, "visit_id: visit " + std::to_string(visit_id) + " is not registered");
+        visit = registered_visit(context, visit_id);
+    }
+    if (wcs) {
+        const auto& p = visit->params;
+        const std::optional<double> rotation =
+            p.rotation_deg ? std::optional<double>(*p.rotation_deg * M_PI / 180.0) : std::nullopt;
+        if (auto problem = geometry::wcs_disagreement(
+                *wcs, *detector, {p.boresight_ra_deg * M_PI / 180.0, p.boresight_dec_deg * M_PI / 180.0}, rotation))
+            throw RpcError(rpc::code::invalid_params, *problem);
     }
 
     const auto veto_started = std::chrono::steady_clock::now();
@@ -243,16 +281,15 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
 
 void drop_visit(VisitContext& context, const Params& params, ResultPacker& out) {
     params.reject_unknown({"visit_id"});
-    context.cache.erase(params.require_uint("visit_id"));
+    const std::uint64_t visit_id = params.require_uint("visit_id");
+    context.precompute.forget(visit_id);
+    context.cache.erase(visit_id);
     out.pack_map(0);
 }
 
 void visit_tracks(VisitContext& context, const Params& params, ResultPacker& out) {
     params.reject_unknown({"visit_id"});
-    const std::uint64_t visit_id = params.require_uint("visit_id");
-    const auto visit = context.cache.find(visit_id);
-    if (visit == nullptr)
-        throw RpcError(rpc::code::unknown_visit, "visit_id: visit " + std::to_string(visit_id) + " is not registered");
+    const auto visit = registered_visit(context, params.require_uint("visit_id"));
     out.pack_map(6);
     out.pack("candidates");
     out.pack(visit->candidate_ids);

@@ -1,6 +1,7 @@
 // RPC methods of visits: configure, register_visit, filter_sources, drop_visit, visit_tracks.
 #pragma once
 
+#include "engine/background_precompute.hpp"
 #include "engine/ephemeris_keeper.hpp"
 #include "engine/state.hpp"
 #include "engine/visit_cache.hpp"
@@ -23,6 +24,7 @@ struct VisitContext {
     VisitCache& cache;
     EphemerisKeeper& keeper;
     VisitCounters& counters;
+    BackgroundPrecompute& precompute;
 };
 
 void configure(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);

@@ -43,7 +43,7 @@ from satveto.catalog.sources import CatalogSource, SourceError, build_source
 from satveto.catalog.tle import add_rejections
 from satveto.config import Config
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
-from satveto.metrics import Metrics
+from satveto.metrics import Metrics, rounded_size
 from satveto.services.catalog import CatalogRefused, CatalogService
 
 log = logging.getLogger("satveto.refresh")
@@ -199,7 +199,7 @@ class CatalogRefresher:
 
     def _note_in_force(self, fetched_at_unix: float | None, objects: int) -> None:
         self._in_force_fetched_at = fetched_at_unix
-        self._metrics.catalog_objects.set(objects)
+        self._metrics.catalog_objects.set(rounded_size(objects))
         if fetched_at_unix is None:
             return  # no catalog at all: readiness says so; there is no age to report
         age = self.catalog_age_s()

@@ -24,7 +24,7 @@ from typing import Any
 
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError
 from satveto.errors import ApiError
-from satveto.metrics import Metrics
+from satveto.metrics import Metrics, rounded_size
 from satveto.services.catalog import CatalogService
 from satveto.services.history import HistoricalCatalogs, engine_params, visit_catalog_name
 from satveto.services.readiness import catalog_age_s
@@ -209,7 +209,7 @@ class EngineSupervisor:
             self._metrics.catalog_objects.set(0)
             self._metrics.catalog_age.set(math.inf)  # no catalog: age alerts must fire
             return
-        self._metrics.catalog_objects.set(int(state.catalog.get("objects", 0)))
+        self._metrics.catalog_objects.set(rounded_size(int(state.catalog.get("objects", 0))))
         self._metrics.catalog_age.set(catalog_age_s(state.catalog, time.time()))
 
     # --- restart handling ----------------------------------------------------------------------

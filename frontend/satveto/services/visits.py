@@ -25,6 +25,8 @@ from satveto.allow_list import is_ordered_subset
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
 from satveto.errors import ApiError
 from satveto.metrics import Metrics
+from satveto.services.camera_gate import CameraGate, GateRefusal
+from satveto.services.detector_answers import DetectorAnswers, request_digest
 from satveto.services.history import HistoricalCatalogs, engine_params, reprocessing_disabled
 from satveto.validation import DiaSourceRequest, Visit
 
@@ -145,13 +147,41 @@ class VetoService:
         registry: VisitRegistry,
         supervisor: EngineSupervisor,
         metrics: Metrics,
+        gate: CameraGate,
+        answers: DetectorAnswers | None = None,
     ) -> None:
         self._engine = engine
         self._registry = registry
         self._supervisor = supervisor
         self._metrics = metrics
+        self._gate = gate
+        self._answers = answers if answers is not None else DetectorAnswers()
         # Historical catalogs (reprocessing); None: historical visits are refused (400).
         self.history: HistoricalCatalogs | None = None
+
+    def _admit(self, visit: Visit, historical: bool, field_prefix: str = "") -> bool:
+        """The one-camera gate (services/camera_gate.py) for every path that registers a visit;
+        counts new visits and refusals per client.  True when the visit is new to the gate."""
+        try:
+            new = self._gate.admit(visit, historical=historical, field_prefix=field_prefix)
+        except GateRefusal as refusal:
+            client = self._metrics.current_client()
+            self._metrics.client_implausible.labels(client, refusal.rule).inc()
+            raise
+        if new:
+            self._metrics.client_visits.labels(self._metrics.current_client()).inc()
+        return new
+
+    async def _fresh_catalog_or_release(self, visit: Visit | None, new: bool) -> None:
+        """The freshness gate; a visit the gate just took is given back if the engine will not
+        be asked (the instant stays free for the retry, which may differ slightly).  Once the
+        engine has been asked the gate keeps it: the engine may hold it."""
+        try:
+            await self._supervisor.require_fresh_catalog()
+        except BaseException:
+            if new and visit is not None:
+                self._gate.release(visit)
+            raise
 
     async def _visit_params(self, visit: Visit) -> dict[str, Any]:
         """``register_visit`` params; a historical visit's catalog is fetched first if need be."""
@@ -170,11 +200,19 @@ class VetoService:
             raise _conflict()
         if visit.historical and (self.history is None or not self.history.enabled):
             raise reprocessing_disabled()  # a 400 whatever the engine's state
-        await self._supervisor.require_fresh_catalog()
-        params = await self._visit_params(visit)
+        new = self._admit(visit, historical=visit.historical)
+        await self._fresh_catalog_or_release(visit, new)
+        try:
+            params = await self._visit_params(visit)  # a historical catalog may be fetched
+        except BaseException:
+            if new:
+                self._gate.release(visit)  # the engine was not asked
+            raise
         try:
             result = await self._with_resync(lambda: self._call("register_visit", params))
         except EngineError as error:
+            if new and isinstance(error, EngineRpcError) and error.code == "invalid_params":
+                self._gate.release(visit)  # the engine refused it: it holds nothing
             raise api_error_from_engine(error) from None
         if not isinstance(result, dict) or result.get("visit_id") != visit.visit_id:
             log.error("malformed engine answer", extra={"method": "register_visit"})
@@ -185,7 +223,27 @@ class VetoService:
         """The ids of the request's sources on no predicted track, exactly as the engine said."""
         if request.visit is not None and self._registry.conflicts(request.visit):
             raise _conflict()
-        await self._supervisor.require_fresh_catalog()
+        historical = request.visit is not None and request.visit.historical
+        if historical and (self.history is None or not self.history.enabled):
+            raise reprocessing_disabled()  # before the gate: nothing recorded
+        new = request.visit is not None and self._admit(
+            request.visit, request.visit.historical, field_prefix="visit."
+        )
+        await self._fresh_catalog_or_release(request.visit, new)
+        self._metrics.client_sources.labels(self._metrics.current_client()).inc(len(request.ids))
+        # One answer per (visit, detector): taken before the engine is asked (no await between
+        # the check and the record), given back if the request fails.
+        fresh = self._answers.reserve(
+            request.visit_id, request.detector_id, request_digest(request)
+        )
+        try:
+            return await self._filter_sources(request)
+        except BaseException:
+            if fresh:
+                self._answers.release(request.visit_id, request.detector_id)
+            raise
+
+    async def _filter_sources(self, request: DiaSourceRequest) -> list[int]:
         params: dict[str, Any] = {
             "visit_id": request.visit_id,
             "detector_id": request.detector_id,
@@ -211,8 +269,6 @@ class VetoService:
             raise ApiError(500, "internal_error", "The veto engine answered incorrectly.") from None
         if request.visit is not None:
             self._registry.remember(request.visit)
-        self._metrics.sources_allowed.inc(len(allowed))
-        self._metrics.sources_vetoed.inc(len(request.ids) - len(allowed))
         return allowed
 
     async def _with_resync(

@@ -1,0 +1,104 @@
+"""The insider harness, long (tests/reliability/insider.py): objects an allowlisted client with
+the secret can locate per hour, defence by defence, on a 30,000-object demo catalog, and
+register_visit's latency for quiet and busy fields (the timing signal).  Not a test."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path[:0] = [str(REPO / "frontend"), str(REPO / "tests"), str(HERE)]
+
+from fake_engine import night_site  # noqa: E402
+from reliability.insider import Insider, located, measure  # noqa: E402
+from satveto import sky  # noqa: E402
+from satveto.app import engine_settings  # noqa: E402
+from satveto.catalog.demo import build_demo_catalog  # noqa: E402
+from satveto.config import Config, SiteConfig  # noqa: E402
+from satveto.engine_process import EngineProcess  # noqa: E402
+from support import BlockingEngineClient  # noqa: E402
+
+
+def register_latency(
+    client: BlockingEngineClient, insider: Insider, site: dict[str, float], now: float, n: int
+) -> str:
+    """register_visit round trips (client side, ms) for the quietest and the busiest fields of
+    a grid: the answer must not depend on the field's load."""
+    grid = insider.visible_grid(now - 600.0, 15.0)
+    loads = []
+    for k, pointing in enumerate(grid):
+        visit = insider._visit(now - 600.0, 30.0, *pointing, 0.0)
+        client.call("register_visit", visit)
+        tracks = client.call("visit_tracks", {"visit_id": visit["visit_id"]})
+        loads.append((len(tracks["segments"]), located(tracks, 0.0, True), k))
+        client.call("drop_visit", {"visit_id": visit["visit_id"]})
+    loads.sort()
+    quiet, busy = grid[loads[0][2]], grid[loads[-1][2]]
+    lines = []
+    for name, pointing, load in (("quiet", quiet, loads[0]), ("busy", busy, loads[-1])):
+        times = []
+        for _ in range(n):
+            visit = insider._visit(now - 600.0, 30.0, *pointing, 0.0)
+            started = time.perf_counter()
+            client.call("register_visit", visit)
+            times.append(1000.0 * (time.perf_counter() - started))
+            client.call("visit_tracks", {"visit_id": visit["visit_id"]})  # let it finish
+            client.call("drop_visit", {"visit_id": visit["visit_id"]})
+        lines.append(
+            f"{name} field ({load[0]} track segments): register_visit median "
+            f"{statistics.median(times):.2f} ms, p90 {sorted(times)[int(0.9 * n)]:.2f} ms"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--objects", type=int, default=30_000)
+    parser.add_argument("--instants", type=int, default=8)
+    parser.add_argument("--probes", type=int, default=3)
+    parser.add_argument("--latency-repeats", type=int, default=30)
+    args = parser.parse_args()
+    now = time.time()
+    site = night_site(now)
+    with tempfile.TemporaryDirectory(prefix="satveto-insider-") as directory:
+        engine = EngineProcess(Path(directory) / "engine.sock")
+        engine.start()
+        try:
+            asyncio.run(engine.wait_ready())
+            client = BlockingEngineClient(engine.socket_path, timeout_s=600.0)
+            client.call("configure", engine_settings(Config(site=SiteConfig(**site))))
+            catalog = build_demo_catalog(dt.datetime.fromtimestamp(now, dt.UTC), count=args.objects)
+            client.call(
+                "load_catalog", {"generation": "g", "fetched_at_unix": now, "objects": catalog}
+            )
+            started = time.perf_counter()
+            report = measure(client, site, now, args.instants, args.probes)
+            seconds = time.perf_counter() - started
+            latency = register_latency(
+                client, Insider(client, site, 7), site, now, args.latency_repeats
+            )
+            client.close()
+        finally:
+            engine.stop()
+    print(
+        f"{args.objects:,} demo objects, {args.instants} instants, best of 41 pointings at each; "
+        f"old probe {report.probe_s * 1000:.0f} ms of engine time; {seconds:.0f} s; site "
+        f"latitude {site['latitude_deg']:g}, longitude {site['longitude_deg']:.1f} (night), "
+        f"Sun {sky.sun_altitude_deg(now, site['latitude_deg'], site['longitude_deg']):.0f} deg\n"
+    )
+    print(report.table())
+    print()
+    print(latency)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

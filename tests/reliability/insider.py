@@ -1,0 +1,382 @@
+"""The insider harness: how many catalogued objects an allowlisted client holding the secret
+can locate per hour, under each set of rules (DESIGN.md "Security"; docs/reliability.md).
+
+The insider's best plan within the rules, as measured here:
+
+* **instants and lengths**: as many visits as the rules admit, as short as they admit (the
+  objects a visit reveals grow more slowly than its length: short visits reveal more per hour);
+* **pointing**: for every instant the best of a grid of directions (an oracle attacker that
+  already knows where the busy sky is), anywhere when nothing forbids it, else above
+  ``limits.min_altitude_deg`` at night;
+* **footprints**: a lattice of boxes over everything a request may cover.  Without the WCS
+  check a huge-pixel "detector" covers the whole tracked field (the engine keeps tracks within
+  the camera's field of the boresight), so every object whose track crosses the field disc is
+  located; with it, only the 189 science detectors can be covered, once each (one answer per
+  detector), so only objects whose corridor crosses a detector are located.
+
+"Located" counts (object, visit) pairs: each is a position at a known time, which is what
+orbit fitting needs, and what honest AP learns too (the ~2 corridors crossing a visit).  The
+count per visit is taken from the engine's own track segments (`visit_tracks`, the diagnostic
+on the engine socket) against the field disc or the detectors' outlines from the independent
+camera model (tests/oracle): an upper bound of what the lattice reveals, since every box on a
+corridor is vetoed.  The rate of visits is what the rules admit per hour (one camera:
+3,600 s / min_exposure_s), or, without them, what the service can answer: measured here as the
+engine time of one probe (an embedded visit plus a 100,000-box lattice), at most the rate limit.
+
+Run it with ``python -m reliability.insider`` (from tests/) or through benchmarks/insider.py.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+from oracle import camera
+from satveto import sky
+from satveto.config import LimitsConfig
+from support import BlockingEngineClient
+
+SCIENCE_DETECTORS = range(189)
+MJD_UNIX_EPOCH = 40587.0
+#: The old defaults (main before issue 14) and the new.
+OLD_MAX_EXPOSURE_S = 300.0
+OLD_RATE_PER_S = 200.0
+HONEST_EXPOSURE_S = 30.0
+HONEST_CADENCE_S = 37.0  # 30 s exposure + readout and slew: ~97 visits an hour
+LATTICE_SOURCES = 100_000
+
+
+def field_radius() -> float:
+    """The camera's field radius in tangent-plane units (tan of 2.048 deg)."""
+    return math.tan(math.radians(camera.fov_radius_deg()))
+
+
+@lru_cache(maxsize=64)
+def detector_quads(rotation_deg: float) -> np.ndarray:
+    """(189, 4, 2) corners of the science detectors in standard coordinates about the
+    boresight (tangent-plane units), for a rotation."""
+    quads = []
+    for detector in SCIENCE_DETECTORS:
+        fx, fy = camera.pixel_to_focal_plane(detector, *camera.detector_corners_pixel(detector))
+        ax, ay = camera.focal_plane_to_field_angle(fx, fy)
+        xi, eta = camera.field_angle_to_standard(ax, ay, rotation_deg)
+        quads.append(np.stack([xi, eta], axis=-1))
+    return np.asarray(quads)
+
+
+def _point_segment_distance(p: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ab = b - a
+    length2 = np.maximum((ab**2).sum(-1), 1e-30)
+    t = np.clip(((p - a) * ab).sum(-1) / length2, 0.0, 1.0)
+    return np.hypot(*np.moveaxis(a + t[..., None] * ab - p, -1, 0))
+
+
+def _cross(u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    return u[..., 0] * v[..., 1] - u[..., 1] * v[..., 0]
+
+
+def segments_hit_quads(segments: np.ndarray, quads: np.ndarray) -> np.ndarray:
+    """For segments (N, 5) = [ax, ay, bx, by, reach], whether each comes within its reach of
+    any quad (Q, 4, 2): crosses an edge, lies inside, or passes within reach of an edge."""
+    if len(segments) == 0:
+        return np.zeros(0, dtype=bool)
+    a = segments[:, None, None, 0:2]
+    b = segments[:, None, None, 2:4]
+    reach = segments[:, None, None, 4]
+    p = quads[None, :, :, :]
+    q = np.roll(quads, -1, axis=1)[None, :, :, :]
+    # Proper crossing of segment [a, b] and edge [p, q].
+    d1, d2 = _cross(b - a, p - a), _cross(b - a, q - a)
+    d3, d4 = _cross(q - p, a - p), _cross(q - p, b - p)
+    crossing = (d1 * d2 < 0) & (d3 * d4 < 0)
+    distance = np.minimum.reduce(
+        [
+            _point_segment_distance(a, p, q),
+            _point_segment_distance(b, p, q),
+            _point_segment_distance(p, a, b),
+            _point_segment_distance(q, a, b),
+        ]
+    )
+    near = crossing | (distance <= reach)
+    # Inside a (convex) quad: the same side of all four edges.
+    sides = _cross(q - p, a - p)
+    inside = (sides > 0).all(-1) | (sides < 0).all(-1)
+    return near.any(axis=(1, 2)) | inside.any(axis=1)
+
+
+def located(tracks: dict[str, Any], rotation_deg: float | None, detectors_only: bool) -> int:
+    """Objects a full lattice reveals in one visit: candidates with a segment that reaches the
+    field disc (huge pixels allowed) or a science detector (honest WCS only)."""
+    raw = tracks["segments"]
+    if tracks.get("veto_everything"):
+        return len(tracks["candidates"])
+    if not raw:
+        return 0
+    segments = np.asarray([s[:5] for s in raw], dtype=float)
+    owners = np.asarray([s[5] for s in raw], dtype=np.int64)
+    radius = field_radius()
+    near = (
+        _point_segment_distance(np.zeros(2), segments[:, 0:2], segments[:, 2:4])
+        <= radius + segments[:, 4]
+    )
+    if detectors_only and near.any():
+        if rotation_deg is None:
+            hit = near  # rotation-agnostic matching: the annulus, about the disc
+        else:
+            hit = np.zeros(len(segments), dtype=bool)
+            hit[near] = segments_hit_quads(segments[near], detector_quads(rotation_deg))
+    else:
+        hit = near
+    return len(set(owners[hit].tolist()))
+
+
+def altaz_to_icrs(
+    alt_deg: float, az_deg: float, unix: float, lat_deg: float, lon_deg: float
+) -> tuple[float, float]:
+    """ICRS (ra, dec) degrees of a direction at (altitude, azimuth from North through East),
+    inverting satveto.sky (the precession by fixed-point iteration)."""
+    lat, alt, az = map(math.radians, (lat_deg, alt_deg, az_deg))
+    sin_dec = math.sin(lat) * math.sin(alt) + math.cos(lat) * math.cos(alt) * math.cos(az)
+    dec = math.asin(max(-1.0, min(1.0, sin_dec)))
+    hour_angle = math.atan2(
+        -math.sin(az) * math.cos(alt),
+        math.cos(lat) * math.sin(alt) - math.sin(lat) * math.cos(alt) * math.cos(az),
+    )
+    ra_date = float(sky.gmst_rad(unix)) + math.radians(lon_deg) - hour_angle
+    target = np.array([ra_date % (2 * math.pi), dec])
+    guess = target.copy()
+    for _ in range(3):
+        ra_p, dec_p = sky.precess_icrs_to_date(math.degrees(guess[0]), math.degrees(guess[1]), unix)
+        delta = target - np.array([float(ra_p), float(dec_p)])
+        delta[0] = (delta[0] + math.pi) % (2 * math.pi) - math.pi
+        guess = guess + delta
+    return math.degrees(guess[0]) % 360.0, max(-90.0, min(90.0, math.degrees(guess[1])))
+
+
+def random_direction(rng: np.random.Generator) -> tuple[float, float]:
+    return float(rng.uniform(0.0, 360.0)), float(np.degrees(np.arcsin(rng.uniform(-1.0, 1.0))))
+
+
+@dataclass
+class Measure:
+    """Objects located per visit: counts[instant][pointing]."""
+
+    counts: list[list[int]] = field(default_factory=list)
+
+    def oracle(self) -> float:
+        """Mean over instants of the best pointing (a prober that knows the busy sky)."""
+        return float(np.mean([max(row) for row in self.counts]))
+
+    def fixed(self) -> float:
+        """The best single pointing of the grid, the same at every instant (a prober that only
+        learnt where the sky is busy on average)."""
+        return float(np.asarray(self.counts, dtype=float).mean(axis=0).max())
+
+    def typical(self) -> float:
+        return float(np.mean(self.counts))
+
+
+class Insider:
+    """Registers visits on an engine (directly: the harness measures what the rules leave, the
+    rules themselves are the frontend's and are tested there) and counts what they reveal."""
+
+    def __init__(self, engine: BlockingEngineClient, site: dict[str, float], seed: int) -> None:
+        self._engine = engine
+        self._site = site
+        self._rng = np.random.default_rng(seed)
+        self._next_id = 1
+
+    def _visit(
+        self, start_unix: float, length_s: float, ra: float, dec: float, rotation: float | None
+    ) -> dict:
+        start = sky.unix_to_mjd(start_unix, "utc")  # the engine reads UTC today
+        visit: dict[str, Any] = {
+            "visit_id": self._next_id,
+            "exposure_start_mjd": start,
+            "exposure_end_mjd": start + length_s / 86400.0,
+            "boresight_ra": ra % 360.0,
+            "boresight_dec": dec,
+        }
+        if rotation is not None:
+            visit["rotation_deg"] = rotation
+        self._next_id += 1
+        return visit
+
+    def count(
+        self,
+        start_unix: float,
+        length_s: float,
+        pointing: tuple[float, float],
+        detectors_only: bool,
+        rotation: float | None = 0.0,
+    ) -> int:
+        visit = self._visit(start_unix, length_s, *pointing, rotation)
+        self._engine.call("register_visit", visit)
+        try:
+            tracks = self._engine.call("visit_tracks", {"visit_id": visit["visit_id"]})
+        finally:
+            self._engine.call("drop_visit", {"visit_id": visit["visit_id"]})
+        return located(tracks, rotation, detectors_only)
+
+    def visible_grid(self, unix: float, min_altitude_deg: float) -> list[tuple[float, float]]:
+        """Directions above the altitude limit: 8 azimuths at 5 altitudes, and the zenith."""
+        lat, lon = self._site["latitude_deg"], self._site["longitude_deg"]
+        grid = [altaz_to_icrs(90.0, 0.0, unix, lat, lon)]
+        for alt in (min_altitude_deg + 0.5, min_altitude_deg + 8, 35.0, 50.0, 70.0):
+            for az in range(0, 360, 45):
+                grid.append(altaz_to_icrs(alt, float(az), unix, lat, lon))
+        return grid
+
+    def sweep(
+        self,
+        instants: list[float],
+        length_s: float,
+        pointings: Callable[[float], list[tuple[float, float]]],
+        detectors_only: bool,
+    ) -> Measure:
+        measure = Measure()
+        for unix in instants:
+            measure.counts.append(
+                [self.count(unix, length_s, p, detectors_only) for p in pointings(unix)]
+            )
+        return measure
+
+    def probe_seconds(self, repeats: int, now: float) -> float:
+        """Engine wall time of the old rules' probe: an embedded visit of the old maximum length
+        at a random pointing and instant, and a 100,000-box lattice on one detector."""
+        side = int(math.sqrt(LATTICE_SOURCES))
+        step = 4000 // side
+        boxes = [
+            [i * step, j * step, i * step + step - 1, j * step + step - 1]
+            for i in range(side)
+            for j in range(side)
+        ]
+        ids = list(range(1, len(boxes) + 1))
+        times = []
+        for _ in range(repeats):
+            unix = now + float(self._rng.uniform(-86400.0, 3600.0))
+            visit = self._visit(unix, OLD_MAX_EXPOSURE_S, *random_direction(self._rng), None)
+            started = time.perf_counter()
+            self._engine.call(
+                "filter_sources",
+                {
+                    "visit_id": visit["visit_id"],
+                    "detector_id": 94,
+                    "ids": ids,
+                    "bboxes": boxes,
+                    "visit": visit,
+                },
+            )
+            times.append(time.perf_counter() - started)
+            self._engine.call("drop_visit", {"visit_id": visit["visit_id"]})
+        return float(np.median(times))
+
+
+@dataclass
+class Report:
+    """Objects located per hour under each set of rules (the figures of docs/reliability.md)."""
+
+    rows: list[tuple[str, float, float]]  # (rules, visits an hour, objects located a visit)
+    honest_per_visit: float
+    probe_s: float
+
+    @property
+    def per_hour(self) -> list[float]:
+        return [rate * per_visit for _, rate, per_visit in self.rows]
+
+    def table(self) -> str:
+        lines = [
+            "| rules in force | visits an hour | located a visit | located an hour |",
+            "|---|---|---|---|",
+        ]
+        for (rules, rate, per_visit), per_hour in zip(self.rows, self.per_hour, strict=True):
+            lines.append(f"| {rules} | {rate:,.0f} | {per_visit:.2f} | {per_hour:,.0f} |")
+        honest_rate = 3600 / HONEST_CADENCE_S
+        lines.append(
+            f"| honest AP: 30 s visits every 37 s, typical pointings above 15 deg | "
+            f"{honest_rate:,.0f} | {self.honest_per_visit:.2f} | "
+            f"{honest_rate * self.honest_per_visit:,.0f} |"
+        )
+        return "\n".join(lines)
+
+
+def measure(
+    engine: BlockingEngineClient,
+    site: dict[str, float],
+    now: float,
+    instants: int,
+    probe_repeats: int,
+    seed: int = 14,
+) -> Report:
+    """The insider's objects located per hour, defence by defence (see the module doc)."""
+    limits = LimitsConfig()
+    insider = Insider(engine, site, seed)
+    rng = np.random.default_rng(seed)
+
+    def anywhere(_unix: float) -> list[tuple[float, float]]:
+        return [random_direction(rng) for _ in range(41)]
+
+    def visible(unix: float) -> list[tuple[float, float]]:
+        return insider.visible_grid(unix, limits.min_altitude_deg)
+
+    # Instants: the old rules allowed a day back and an hour ahead; the new an hour back and
+    # five minutes ahead (at night at the site: the site is chosen so that it is night now).
+    old_instants = [now + float(rng.uniform(-86400.0, 3600.0)) for _ in range(instants)]
+    new_instants = [now - float(rng.uniform(0.0, limits.past_window_s)) for _ in range(instants)]
+
+    probe_s = insider.probe_seconds(probe_repeats, now)
+    old_rate = min(3600.0 / probe_s, OLD_RATE_PER_S * 3600.0)
+    back_to_back = 3600.0 / limits.min_exposure_s
+    camera_rate = min(back_to_back, float(limits.max_visits_per_hour))
+    shortest = limits.min_exposure_s
+
+    old = insider.sweep(old_instants, OLD_MAX_EXPOSURE_S, anywhere, detectors_only=False)
+    one_camera = insider.sweep(new_instants, shortest, anywhere, detectors_only=False)
+    sky_rules = insider.sweep(new_instants, shortest, visible, detectors_only=False)
+    footprints = insider.sweep(new_instants, shortest, visible, detectors_only=True)
+    honest = insider.sweep(new_instants, HONEST_EXPOSURE_S, visible, detectors_only=True)
+
+    # Without the rules a prober need not choose: it tiles the sky, so the typical direction
+    # is its yield per probe.  With them, it takes the best pointing (oracle) at each instant.
+    rows = [
+        (
+            "none (main before issue 14): any instant in [-24 h, +1 h], anywhere, 300 s, "
+            "huge pixels, as fast as the engine answers",
+            old_rate,
+            old.typical(),
+        ),
+        (
+            "+ one camera: exposures 15-40 s, no overlap, start in [-1 h, +5 min] "
+            f"({back_to_back:.0f} visits an hour back to back)",
+            back_to_back,
+            one_camera.oracle(),
+        ),
+        (
+            f"+ at most {limits.max_visits_per_hour} visits an hour",
+            camera_rate,
+            one_camera.oracle(),
+        ),
+        (
+            "+ a sky the telescope can see: boresight >= 15 deg up, Sun <= -6 deg",
+            camera_rate,
+            sky_rules.oracle(),
+        ),
+        (
+            "+ footprints the camera can produce: WCS checked, one answer per detector "
+            "(all defences; best pointing at each instant)",
+            camera_rate,
+            footprints.oracle(),
+        ),
+        (
+            "all defences, a prober without prior knowledge (the best fixed altitude and azimuth)",
+            camera_rate,
+            footprints.fixed(),
+        ),
+    ]
+    return Report(rows, honest.typical(), probe_s)
