@@ -32,6 +32,8 @@ SPEC_URI = "urn:satveto:openapi"
 REGISTRY = Registry().with_resource(SPEC_URI, Resource(contents=SPEC, specification=DRAFT202012))
 SECRET = "s3cret-for-the-openapi-test-only"
 
+JSON = {"Content-Type": "application/json"}  # the only media type the API accepts
+
 
 def _pointer(*parts: str) -> str:
     return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
@@ -87,7 +89,7 @@ class Client:
             method,
             self.base + path,
             data=data,
-            headers=self.headers if headers is None else headers,
+            headers={**JSON, **(self.headers if headers is None else headers)},
         ) as response:
             assert response.status == status, (method, path, await response.text())
             content_type = response.content_type

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -17,6 +16,7 @@ from satveto.app_keys import (
     CONFIG,
     ENGINE,
     METRICS,
+    PEERS,
     READINESS,
     REFRESHER,
     SUPERVISOR,
@@ -27,9 +27,17 @@ from satveto.catalog.sources import CatalogSource
 from satveto.config import Config
 from satveto.engine_client import EngineClient
 from satveto.errors import ApiError, error_response
-from satveto.handlers import diasources, metrics, openapi, ops, visits
+from satveto.handlers import ap, diasources, metrics, openapi, ops, visits
+from satveto.http_input import (
+    ClientGone,
+    body_guard,
+    client_gone_response,
+    http_error_response,
+    install_json_protocol_errors,
+)
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
+from satveto.services.peers import PeerForwarder
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
@@ -49,7 +57,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except ApiError as error:
         response = error_response(error.status, error.code, error.message)
     except web.HTTPException as error:
-        response = error_response(error.status, _http_code(error.status), error.reason)
+        response = http_error_response(error)
+    except ClientGone:
+        response = client_gone_response()
     except Exception:
         log.exception("unexpected error", extra={"request_id": request_id})
         response = error_response(500, "internal_error", "The service failed unexpectedly.")
@@ -78,35 +88,6 @@ def _endpoint(request: web.Request) -> str:
     """The route template, never the raw path: metric labels must stay a small fixed set."""
     resource = request.match_info.route.resource
     return resource.canonical if resource is not None else "unmatched"
-
-
-def _http_code(status: int) -> str:
-    return {404: "not_found", 405: "method_not_allowed", 413: "body_too_large"}.get(
-        status, "http_error"
-    )
-
-
-def body_guard(max_bytes: int, timeout_s: float) -> security.Middleware:
-    """Refuses a body declared too large before reading it (413), and one that does not arrive
-    within `timeout_s` (408): an admitted client cannot hold a connection by trickling bytes."""
-
-    @web.middleware
-    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method in ("POST", "PUT", "PATCH"):
-            if request.content_length is not None and request.content_length > max_bytes:
-                raise ApiError(
-                    413, "body_too_large", f"The body exceeds the {max_bytes}-byte limit."
-                )
-            try:
-                async with asyncio.timeout(timeout_s):
-                    await request.read()  # kept by aiohttp: the handler's read() returns it
-            except TimeoutError:
-                raise ApiError(
-                    408, "body_timeout", f"The request body did not arrive within {timeout_s:g} s."
-                ) from None
-        return await handler(request)
-
-    return guard
 
 
 def admission_middlewares(config: Config) -> list[security.Middleware]:
@@ -185,7 +166,14 @@ def create_app(
         on_catalog_lost=refresher.request_refresh if refresher is not None else None,
     )
     app[VETO] = VetoService(engine, app[VISITS], app[SUPERVISOR], app[METRICS])
-    for module in (ops, visits, diasources, metrics, openapi):
+    secret = None
+    if config.server.secret_file is not None:
+        secret = security.read_secret_file(config.server.secret_file)
+    app[PEERS] = PeerForwarder(
+        config.server.peers, app[METRICS], ca_file=config.server.peer_ca_file, secret=secret
+    )
+    install_json_protocol_errors()
+    for module in (ops, visits, diasources, ap, metrics, openapi):
         module.add_routes(app)
 
     async def start_supervision(app: web.Application) -> None:
@@ -203,4 +191,9 @@ def create_app(
         app.on_cleanup.append(refresher.cleanup)
     app.on_cleanup.append(stop_supervision)
     app.on_cleanup.append(close_engine)
+
+    async def close_peers(app: web.Application) -> None:
+        await app[PEERS].close()
+
+    app.on_cleanup.append(close_peers)
     return app

@@ -8,6 +8,7 @@ from satveto.config import Config
 from satveto.engine_client import EngineClient
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
+from satveto.services.peers import PeerForwarder
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
@@ -22,3 +23,4 @@ VISITS = web.AppKey("visits", VisitRegistry)
 SUPERVISOR = web.AppKey("supervisor", EngineSupervisor)
 VETO = web.AppKey("veto", VetoService)
 REFRESHER = web.AppKey("refresher", CatalogRefresher)
+PEERS = web.AppKey("peers", PeerForwarder)

@@ -73,3 +73,9 @@ class Metrics:
         self.sources_allowed = Counter(
             "satveto_sources_allowed", "DIASources returned in an allow list", registry=r
         )
+        self.peer_forwards = Counter(
+            "satveto_peer_forwards",
+            "Visit registrations forwarded to peers (server.peers), by outcome",
+            ["outcome"],
+            registry=r,
+        )

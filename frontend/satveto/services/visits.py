@@ -65,6 +65,11 @@ def api_error_from_engine(error: EngineError) -> ApiError:
     return ApiError(500, "internal_error", "The veto engine failed unexpectedly.")
 
 
+def _no_historical_catalog() -> ApiError:
+    # Until historical catalogs are connected: never today's elements for an old visit.
+    return ApiError(503, "no_historical_catalog", "No catalog of the visit's epoch is available.")
+
+
 def _conflict() -> ApiError:
     return ApiError(409, "visit_conflict", "The visit is registered with different parameters.")
 
@@ -155,6 +160,8 @@ class VetoService:
 
     async def register_visit(self, visit: Visit) -> None:
         """Registers (pre-caches) a visit; idempotent for identical parameters."""
+        if visit.historical:
+            raise _no_historical_catalog()
         if self._registry.conflicts(visit):
             raise _conflict()
         await self._supervisor.require_fresh_catalog()
@@ -171,6 +178,8 @@ class VetoService:
 
     async def filter_sources(self, request: DiaSourceRequest) -> list[int]:
         """The ids of the request's sources on no predicted track, exactly as the engine said."""
+        if request.historical:
+            raise _no_historical_catalog()
         if request.visit is not None and self._registry.conflicts(request.visit):
             raise _conflict()
         await self._supervisor.require_fresh_catalog()
@@ -178,8 +187,11 @@ class VetoService:
             "visit_id": request.visit_id,
             "detector_id": request.detector_id,
             "ids": request.ids,
-            "bboxes": request.bboxes,
         }
+        if request.bboxes is not None:
+            params["bboxes"] = request.bboxes
+        if request.sky_corners is not None:
+            params["sky_corners"] = request.sky_corners
         if request.visit is not None:
             params["visit"] = request.visit.to_params()
         if request.wcs is not None:
