@@ -38,7 +38,7 @@ class PeerForwarder:
         metrics: Metrics,
         *,
         ca_file: Path | None = None,
-        secret: str | None = None,
+        secret: bytes | None = None,
         timeout_s: float = 1.0,
         max_pending: int = 256,
     ) -> None:
@@ -74,7 +74,7 @@ class PeerForwarder:
     async def _send(self, peer: str, body: bytes) -> None:
         headers = {"Content-Type": "application/json", FORWARDED_HEADER: "1"}
         if self._secret is not None:
-            headers["Authorization"] = f"Bearer {self._secret}"
+            headers["Authorization"] = "Bearer " + self._secret.decode("ascii", "replace")
         try:
             session = self._client()
             async with session.post(
