@@ -7,6 +7,7 @@
 #pragma once
 
 #include "frames/frames.hpp"
+#include "matching/sky_field.hpp"
 #include "matching/tolerance.hpp"
 #include "sgp4/sgp4.hpp"
 
@@ -36,6 +37,7 @@ struct Catalog {
 struct MatchingSettings {
     matching::ToleranceModel tolerance;
     frames::Site site = frames::rubin_site();
+    double max_footprint_deg = matching::default_max_footprint_deg;  // sky-corner span limit (secrecy)
 };
 
 class EngineState {
