@@ -5,6 +5,7 @@
 #include "matching/sky_field.hpp"
 #include "matching/veto.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace satveto::matching {
@@ -16,6 +17,16 @@ struct Suspect {
     std::uint32_t segment;
 };
 
+// Distance from p to segment [a, b]; as point_segment_distance, with sqrt in place of hypot
+// (tangent-plane values are far from overflow), since this runs for every source.
+double fast_point_segment_distance(Point p, Point a, Point b) {
+    const Point ab = b - a, ap = p - a;
+    const double length2 = dot(ab, ab);
+    const double t = length2 > 0.0 ? std::clamp(dot(ap, ab) / length2, 0.0, 1.0) : 0.0;
+    const double dx = ap.x - t * ab.x, dy = ap.y - t * ab.y;
+    return std::sqrt(dx * dx + dy * dy);
+}
+
 bool hull_on_track(const geometry::ConvexPolygon& hull, const VisitTracks& visit, std::span<const Suspect> suspects) {
     Box box;
     Point centre{0.0, 0.0};
@@ -24,14 +35,15 @@ bool hull_on_track(const geometry::ConvexPolygon& hull, const VisitTracks& visit
         centre.x += hull.v[i].x / hull.n;
         centre.y += hull.v[i].y / hull.n;
     }
-    double radius = 0.0;
-    for (int i = 0; i < hull.n; ++i) radius = std::max(radius, norm(hull.v[i] - centre));
+    double radius2 = 0.0;
+    for (int i = 0; i < hull.n; ++i) radius2 = std::max(radius2, dot(hull.v[i] - centre, hull.v[i] - centre));
+    const double radius = std::sqrt(radius2);
     for (const Suspect& s : suspects) {
         if (!s.reach_box.overlaps(box)) continue;
         const TrackSegment& seg = visit.segments[s.segment];
         // As for boxes: the distance from the centre, give or take the hull's radius, settles
         // most segments; the exact segment-to-polygon distance decides the band between.
-        const double d = point_segment_distance(centre, seg.a, seg.b);
+        const double d = fast_point_segment_distance(centre, seg.a, seg.b);
         if (d <= seg.reach - radius) return true;
         if (d > seg.reach + radius) continue;
         if (segment_polygon_distance(seg.a, seg.b, hull) <= seg.reach) return true;
