@@ -24,9 +24,15 @@ namespace {
 constexpr double deg = M_PI / 180.0;
 constexpr double arcsec = deg / 3600.0;
 
+// Signed area (positive counter-clockwise), as a fan from v[0] so that rounding is relative
+// to the polygon's size, not to its distance from the origin.
 double polygon_area(const ConvexPolygon& p) {
     double a = 0.0;
-    for (int i = 0; i < p.n; ++i) a += p.v[i].x * p.v[(i + 1) % p.n].y - p.v[(i + 1) % p.n].x * p.v[i].y;
+    for (int i = 1; i + 1 < p.n; ++i) {
+        const Vec2 e1{p.v[i].x - p.v[0].x, p.v[i].y - p.v[0].y};
+        const Vec2 e2{p.v[i + 1].x - p.v[0].x, p.v[i + 1].y - p.v[0].y};
+        a += e1.x * e2.y - e1.y * e2.x;
+    }
     return 0.5 * a;
 }
 
@@ -99,6 +105,30 @@ TEST_CASE("convex hull of degenerate corners", "[sky_quad]") {
     h = geometry::convex_hull({{{0.5, -0.25}, {0.5, -0.25}, {0.5, -0.25}, {0.5, -0.25}}});
     REQUIRE(h.n == 1);
     REQUIRE(has_vertex(h, {0.5, -0.25}));
+}
+
+TEST_CASE("convex hull of nearly collinear corners stays a hull", "[sky_quad]") {
+    // Rounding makes orientation tests on such points inconsistent; the hull must still have
+    // at most four vertices, turn left, and hold every corner (to the stated 1e-12 tolerance).
+    std::mt19937 rng(5);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    for (int trial = 0; trial < 20000; ++trial) {
+        const Vec2 origin{u(rng) * 0.03, u(rng) * 0.03};
+        const Vec2 direction{u(rng), u(rng)};
+        const double size = std::pow(10.0, -6.0 + 4.0 * (u(rng) + 1.0) / 2.0);
+        const double wobble = trial % 2 == 0 ? 0.0 : size * 1e-15 * u(rng);
+        std::array<Vec2, 4> corners;
+        for (auto& c : corners) {
+            const double t = u(rng) * size;
+            c = {origin.x + t * direction.x - wobble * direction.y, origin.y + t * direction.y + wobble * direction.x};
+        }
+        const ConvexPolygon h = geometry::convex_hull(corners);
+        REQUIRE(h.n >= 1);
+        REQUIRE(h.n <= 4);
+        REQUIRE(polygon_area(h) >= 0.0);
+        for (const Vec2& c : corners)
+            REQUIRE(matching::segment_polygon_distance(c, c, h) <= 1e-11 * size * std::hypot(direction.x, direction.y) + 1e-18);
+    }
 }
 
 TEST_CASE("segment-polygon distance agrees with dense sampling for every hull size", "[sky_quad]") {

@@ -32,8 +32,9 @@ struct ConvexPolygon {
 };
 
 // The convex hull of four points (Andrew's monotone chain).  Coincident points collapse to
-// one vertex and points on an edge of the hull are dropped, so a zero-area set of corners
-// gives a segment (n == 2) or a point (n == 1).  Pure and allocation-free.
+// one vertex and points on an edge of the hull (within 1e-12 of the set's extent, so that
+// rounding cannot make nearly collinear corners inconsistent) are dropped, so a zero-area set
+// of corners gives a segment (n == 2) or a point (n == 1).  Pure and allocation-free.
 ConvexPolygon convex_hull(const std::array<Vec2, 4>& points) noexcept;
 
 // Unit vectors (equatorial axes) of a visit's tangent plane: the boresight and its local
@@ -62,8 +63,9 @@ struct ProjectedSkyQuad {
 // max_span_rad; else usable, with `hull` the convex hull of the corners' standard
 // coordinates (xi = u.east / u.center, eta = u.north / u.center; tangent-plane units).
 // Every point of the hull is then within field_limit_rad of the boresight too (a cap smaller
-// than a hemisphere is convex).  Requires 0 < field_limit_rad < pi/2 (so every usable corner
-// is in front of the plane) and max_span_rad >= 0.  Distances are compared as chord lengths,
+// than a hemisphere is convex).  Meant for 0 < field_limit_rad < pi/2 (so every usable corner
+// is in front of the plane) and max_span_rad >= 0; a corner within 1e-6 of the plane's horizon
+// or behind it (a limit beyond pi/2) is reported outside_field.  Distances are compared as chord lengths,
 // which is exact to rounding at every scale.  Pure and allocation-free.
 ProjectedSkyQuad project_sky_quad(const SkyQuad& quad, const TangentFrame& frame, double field_limit_rad,
                                   double max_span_rad) noexcept;
