@@ -43,11 +43,16 @@ def crossed_detector(visit: dict, segments: list) -> int:
     for a_xi, a_eta, b_xi, b_eta, *_ in segments:
         for t in np.linspace(0, 1, 50):
             ra, dec = tanwcs.standard_to_sky(
-                a_xi + t * (b_xi - a_xi), a_eta + t * (b_eta - a_eta),
-                visit["boresight_ra"], visit["boresight_dec"],
+                a_xi + t * (b_xi - a_xi),
+                a_eta + t * (b_eta - a_eta),
+                visit["boresight_ra"],
+                visit["boresight_dec"],
             )
             hits = camera.sky_to_pixel(
-                float(ra), float(dec), visit["boresight_ra"], visit["boresight_dec"],
+                float(ra),
+                float(dec),
+                visit["boresight_ra"],
+                visit["boresight_dec"],
                 visit["rotation_deg"],
             )
             for detector, _, _ in hits:
@@ -64,14 +69,18 @@ def main() -> None:
     args = parser.parse_args()
 
     catalog = build_demo_catalog(NOW, count=args.catalog)
-    visit = next(v for v in generate_visits(Oracle(catalog), random_count=0) if v["kind"] == "leo_zenith")
+    visit = next(
+        v for v in generate_visits(Oracle(catalog), random_count=0) if v["kind"] == "leo_zenith"
+    )
     request = visit_request(visit)
     with tempfile.TemporaryDirectory() as tmp:
         engine = EngineProcess(Path(tmp) / "e.sock")
         engine.start()
         asyncio.run(engine.wait_ready())
         client = BlockingEngineClient(engine.socket_path, timeout_s=300)
-        client.call("load_catalog", {"generation": "b", "fetched_at_unix": time.time(), "objects": catalog})
+        client.call(
+            "load_catalog", {"generation": "b", "fetched_at_unix": time.time(), "objects": catalog}
+        )
         client.call("register_visit", request)
         segments = client.call("visit_tracks", {"visit_id": request["visit_id"]})["segments"]
         detector = crossed_detector(visit, segments)
@@ -85,12 +94,23 @@ def main() -> None:
         px = np.array([[b[0] - 0.5, b[2] + 0.5, b[2] + 0.5, b[0] - 0.5] for b in boxes])
         py = np.array([[b[1] - 0.5, b[1] - 0.5, b[3] + 0.5, b[3] + 0.5] for b in boxes])
         ra, dec = camera.pixel_to_sky(
-            detector, px, py, request["boresight_ra"], request["boresight_dec"], request["rotation_deg"]
+            detector,
+            px,
+            py,
+            request["boresight_ra"],
+            request["boresight_dec"],
+            request["rotation_deg"],
         )
-        corners = [[[float(r), float(d)] for r, d in zip(rr, dd, strict=True)] for rr, dd in zip(ra, dec, strict=True)]
+        corners = [
+            [[float(r), float(d)] for r, d in zip(rr, dd, strict=True)]
+            for rr, dd in zip(ra, dec, strict=True)
+        ]
         ids = list(range(1, args.sources + 1))
         common = {"visit_id": request["visit_id"], "detector_id": detector, "ids": ids}
-        shapes = {"pixel boxes": {**common, "bboxes": boxes}, "sky corners": {**common, "sky_corners": corners}}
+        shapes = {
+            "pixel boxes": {**common, "bboxes": boxes},
+            "sky corners": {**common, "sky_corners": corners},
+        }
         times: dict[str, list[float]] = {name: [] for name in shapes}
         engine_ms: dict[str, list[float]] = {name: [] for name in shapes}
         veto_ms: dict[str, list[float]] = {name: [] for name in shapes}
@@ -102,17 +122,26 @@ def main() -> None:
                 allowed[name] = len(client.call("filter_sources", params)["allowed"])
                 times[name].append((time.perf_counter() - t0) * 1000)
                 after = client.call("stats")
-                m0, m1 = before["methods"].get("filter_sources", {}), after["methods"]["filter_sources"]
+                m0, m1 = (
+                    before["methods"].get("filter_sources", {}),
+                    after["methods"]["filter_sources"],
+                )
                 engine_ms[name].append(m1["total_ms"] - m0.get("total_ms", 0.0))
                 veto_ms[name].append(after["visits"]["veto_ms"] - before["visits"]["veto_ms"])
-        size = {name: len(msgpack.packb([0, 1, "filter_sources", p], use_bin_type=True)) for name, p in shapes.items()}
-        print(f"visit {request['visit_id']} (leo_zenith), detector {detector}, {len(segments)} segments, "
-              f"{args.sources} sources, {args.repeat} rounds")
+        size = {
+            name: len(msgpack.packb([0, 1, "filter_sources", p], use_bin_type=True))
+            for name, p in shapes.items()
+        }
+        print(
+            f"visit {request['visit_id']} (leo_zenith), detector {detector}, "
+            f"{len(segments)} segments, {args.sources} sources, {args.repeat} rounds"
+        )
         for name in shapes:
             print(
                 f"  {name:12s} request {size[name] / 1e6:.2f} MB, allowed {allowed[name]}, "
                 f"round trip median {statistics.median(times[name]):.1f} ms "
-                f"(min {min(times[name]):.1f}), engine {statistics.median(engine_ms[name]):.1f} ms, "
+                f"(min {min(times[name]):.1f}), "
+                f"engine {statistics.median(engine_ms[name]):.1f} ms, "
                 f"of which veto {statistics.median(veto_ms[name]):.2f} ms"
             )
         client.close()
