@@ -36,7 +36,9 @@ pytest_plugins = ["test_api_fixtures"]
 
 SECONDS_PER_DAY = 86400.0
 BOX_HALF_PX = 3  # a 7 x 7 pixel footprint
-FAR_DEG = 0.05  # "far": this much beyond the widest corridor of any object in view
+FAR_DEG = 0.05  # "far": this much beyond the corridor and margin of every object in view
+# The engine's default tolerance model (engine/src/matching/tolerance.hpp, DESIGN.md).
+MIN_ARCSEC, A_KM, B_KM_PER_DAY, MARGIN_ARCSEC = 20.0, 1.0, 0.2, 5.0
 #: TAI - UTC since 2017.  The oracle's MJDs are UTC; AP sends TAI.  Until the engine reads HTTP
 #: MJDs as TAI (DESIGN.md "Time scale", the physics branch), the service takes them as UTC, so
 #: the client is given UTC here; after that merge, set this to 37.0.
@@ -115,18 +117,37 @@ def box_corners(
 def far_positions(
     oracle: Oracle, visit: dict[str, Any], count: int, rng: random.Random
 ) -> list[tuple[float, float]]:
-    """Positions in the field at least FAR_DEG from every track near it (padded in time)."""
+    """Positions in the field farther than corridor + margin + FAR_DEG from every track near it
+    (padded in time).  The corridor is the engine's default tolerance model (DESIGN.md)."""
     fov = camera.fov_radius_deg()
-    tracks = oracle.tracks(visit, pad_s=20.0, radius_deg=fov + 2.0).values()
+    tracks = list(oracle.tracks(visit, pad_s=20.0, radius_deg=fov + 2.0).values())
+    mid = 0.5 * (visit["exposure_start_mjd"] + visit["exposure_end_mjd"])
+    reach = [
+        _corridor_deg(oracle.records[oracle.index_of(track.norad_id)], mid, track)
+        + MARGIN_ARCSEC / 3600.0
+        + FAR_DEG
+        for track in tracks
+    ]
     ra0, dec0 = visit["boresight_ra"], visit["boresight_dec"]
     found: list[tuple[float, float]] = []
     while len(found) < count:
         radius, angle = fov * 0.8 * np.sqrt(rng.random()), rng.uniform(0, 2 * np.pi)
         dec = dec0 + radius * np.cos(angle)
         ra = (ra0 + radius * np.sin(angle) / np.cos(np.radians(dec))) % 360.0
-        if all(_min_separation(track.ra_deg, track.dec_deg, ra, dec) > FAR_DEG for track in tracks):
+        if all(
+            _min_separation(track.ra_deg, track.dec_deg, ra, dec) > limit
+            for track, limit in zip(tracks, reach, strict=True)
+        ):
             found.append((float(ra), float(dec)))
     return found
+
+
+def _corridor_deg(record: dict[str, Any], mid_mjd: float, track: Any) -> float:
+    """max(min_arcsec, atan((a + b * age) / range)) at the track's nearest range."""
+    epoch = (np.datetime64(record["EPOCH"]) - np.datetime64("1858-11-17")) / np.timedelta64(1, "D")
+    age_days = abs(mid_mjd - float(epoch))
+    width_km = A_KM + B_KM_PER_DAY * age_days
+    return max(MIN_ARCSEC / 3600.0, float(np.degrees(np.arctan(width_km / track.range_km.min()))))
 
 
 def _min_separation(ras: np.ndarray, decs: np.ndarray, ra: float, dec: float) -> float:

@@ -105,7 +105,8 @@ def admission_middlewares(config: Config) -> list[security.Middleware]:
 
 
 def engine_settings(config: Config) -> dict[str, Any]:
-    """The `configure` RPC params: the matching tolerance and the site, from this config."""
+    """The `configure` RPC params: the matching tolerance, the site and the largest sky-corner
+    footprint, from this config."""
     m, site = config.matching, config.site
     return {
         "tolerance": {
@@ -121,6 +122,7 @@ def engine_settings(config: Config) -> dict[str, Any]:
             "longitude_deg": site.longitude_deg,
             "height_m": site.height_m,
         },
+        "max_footprint_deg": config.limits.max_footprint_deg,
     }
 
 

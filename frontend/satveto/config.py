@@ -145,9 +145,13 @@ class LimitsConfig:
     allow_reprocessing: bool = False
     rate_per_s: float = 200.0
     burst: int = 1000
+    # The largest span of one sky-corner footprint; larger ones (and ones outside the field) are
+    # left out of the allow list.  0.35 deg lets a streak piece covering a whole detector through.
+    max_footprint_deg: float = 0.35
 
     def check(self) -> None:
         _require_range("limits.max_sources", self.max_sources, 1, 10_000_000)
+        _require_range("limits.max_footprint_deg", self.max_footprint_deg, 0.001, 5.0)
         _require_range("limits.max_exposure_s", self.max_exposure_s, 0.001, 3600.0)
         _require_range("limits.past_window_s", self.past_window_s, 0.0, 10 * 365 * 86400.0)
         _require_range("limits.future_window_s", self.future_window_s, 0.0, 30 * 86400.0)
