@@ -261,7 +261,6 @@ STAGES = (
     ),
     ("validate (checks after decoding)", lambda f, n: f.endswith("satveto/validation.py")),
     ("encode msgpack (engine request)", lambda f, n: "msgspec.msgpack.Encoder" in n),
-    ("decode engine answer (msgpack)", lambda f, n: "msgpack" in n and "Unpacker" in n),
     ("encode answer (JSON)", lambda f, n: "msgspec.json.Encoder" in n),
     ("TLS (ssl)", lambda f, n: "ssl" in f.rsplit("/", 1)[-1] or "_ssl" in n or "SSLObject" in n),
 )
