@@ -5,6 +5,7 @@ Sections, each timed:
 1. propagation.py: C++ SGP4 against python-sgp4's SatrecArray (needs the bench tool, --tool);
 2. visit_matching.py with 50,000 objects: register_visit, filter_sources, brute force;
 3. http_end_to_end.py with the real engine: the HTTPS API as AP uses it;
+3b. ap_protocol.py with the real engine: the AP protocol's sky corners, against a floor;
 4. catalog scale: for 10k ... 500k demo objects, a fresh engine each: demo catalog build,
    load_catalog, first coarse-ephemeris build, register_visit (engine time, median and p99
    over the visits) and the engine's memory (VmRSS and VmHWM from /proc/PID/status);
@@ -286,6 +287,20 @@ def main() -> int:
         "on the same 2 cores.\n\n```\n" + text + "\n```"
     )
     timings.append(("http end to end", seconds))
+
+    visits = "2" if quick else "10"
+    text, seconds = run_script(
+        ["benchmarks/ap_protocol.py", "--engine", "real", "--visits", visits], timeout_s=900
+    )
+    sections.append(
+        "## 3b. AP protocol end to end, against a floor\n\n"
+        f"`benchmarks/ap_protocol.py --engine real --visits {visits}` ({seconds:.0f} s): per "
+        "visit one `PUT /visit_cache`, then 189 concurrent `PUT /diasource_allow_list` of "
+        "1,000 sky-corner sources, as lsst.ip.diffim sends them, over TLS on loopback; the "
+        "floor is a bare aiohttp TLS handler that JSON-decodes the same bodies and answers a "
+        "fixed list. Target: whole visit p99 within 2x the floor's.\n\n```\n" + text + "\n```"
+    )
+    timings.append(("ap protocol", seconds))
 
     sizes = args.sizes or ([2000, 10_000] if quick else list(SIZES))
     scale_visits = 5 if quick else args.scale_visits

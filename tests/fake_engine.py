@@ -61,6 +61,11 @@ def fake_veto_allows(bbox: list[int]) -> bool:
     return bbox[0] % 2 == 0
 
 
+def fake_veto_allows_corners(corners: list[list[float]]) -> bool:
+    """The rule for sky corners: allowed when the first corner's RA in whole arcseconds is even."""
+    return int(corners[0][0] * 3600.0) % 2 == 0
+
+
 class FakeEngine:
     """The engine's RPC on a Unix socket, in the test's own event loop.
 
@@ -236,14 +241,26 @@ class FakeEngine:
             raise RpcFault(
                 "invalid_params", f"detector_id: unknown detector {params['detector_id']}"
             )
-        ids, bboxes = params["ids"], params["bboxes"]
+        ids = params["ids"]
+        bboxes = params.get("bboxes") or [None] * len(ids)
+        corners = params.get("sky_corners") or [None] * len(ids)
         if len(ids) != len(bboxes):
             raise RpcFault("invalid_params", "bboxes: not as many as ids")
+        if len(ids) != len(corners):
+            raise RpcFault("invalid_params", "sky_corners: not as many as ids")
+        if any(
+            (box is None) == (corner is None) for box, corner in zip(bboxes, corners, strict=True)
+        ):
+            raise RpcFault("invalid_params", "sky_corners: not exactly one footprint per source")
         if params.get("visit") is not None:
             self._register(self._checked_visit(params["visit"], "visit."))
         elif params["visit_id"] not in self.visits:
             raise RpcFault("unknown_visit", "visit_id: unknown visit")
-        allowed = [i for i, box in zip(ids, bboxes, strict=True) if fake_veto_allows(box)]
+        allowed = [
+            i
+            for i, box, corner in zip(ids, bboxes, corners, strict=True)
+            if (fake_veto_allows(box) if box is not None else fake_veto_allows_corners(corner))
+        ]
         return {"allowed": allowed}
 
     def _drop_visit(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiohttp
 import pytest
+from msgspec.structs import astuple
 
 from fake_engine import (
     EngineHarness,
@@ -21,11 +22,13 @@ from fake_engine import (
 )
 from oracle import camera
 from satveto.config import LimitsConfig
-from satveto.validation import gc_paused, parse_diasource_request, parse_json
+from satveto.validation import decode_diasource_request
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 
 WCS = {"crval": [150.2, -30.1], "crpix": [2036.0, 2000.0], "cd": [[-5.5e-5, 0.0], [0.0, 5.5e-5]]}
+
+JSON = {"Content-Type": "application/json"}  # the only media type the API accepts
 
 
 def honest_wcs(visit: dict[str, Any], detector: int = 94) -> dict[str, Any]:
@@ -39,7 +42,7 @@ def honest_wcs(visit: dict[str, Any], detector: int = 94) -> dict[str, Any]:
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
     data = body if isinstance(body, bytes) else json.dumps(body)
-    async with session.post(url, data=data) as response:
+    async with session.post(url, data=data, headers=JSON) as response:
         return response.status, await response.json()
 
 
@@ -134,27 +137,42 @@ def _source(**bbox_or_id: Any) -> list[dict[str, Any]]:
 
 INVALID_REQUESTS = [
     ({"detector_id": 94, "diasources": []}, "visit_id: required"),
-    (request_body(1, [], detector_id=-1), "detector_id: must be between"),
+    (request_body(1, [], detector_id=-1), "detector_id: expected an integer >= 0"),
     (request_body(1, [], detector_id="94"), "detector_id: expected an integer"),
     (request_body(1, {"diasource_id": 1}), "diasources: expected an array"),
     (request_body(1, [], extra=1), "extra: unknown field"),
-    (request_body(1, _source(bbox=[1, 2, 3])), "diasources[3].bbox: expected [x_min"),
+    (
+        request_body(1, _source(bbox=[1, 2, 3])),
+        "diasources[3].bbox: expected an array of at least length 4",
+    ),
     (request_body(1, _source(bbox=[5, 2, 3, 4])), "diasources[3].bbox: x_min exceeds x_max"),
     (request_body(1, _source(bbox=[1, 5, 3, 4])), "diasources[3].bbox: y_min exceeds y_max"),
-    (request_body(1, _source(bbox=[-1, 2, 3, 4])), "diasources[3].bbox: must be between 0"),
-    (request_body(1, _source(bbox=[1.5, 2, 3, 4])), "diasources[3].bbox: expected an integer"),
-    (request_body(1, _source(bbox=[1, 2, 3, 1 << 40])), "diasources[3].bbox: must be between"),
-    (request_body(1, _source(bbox="1,2,3,4")), "diasources[3].bbox: expected [x_min"),
+    (
+        request_body(1, _source(bbox=[-1, 2, 3, 4])),
+        "diasources[3].bbox[0]: expected an integer >= 0",
+    ),
+    (
+        request_body(1, _source(bbox=[1.5, 2, 3, 4])),
+        "diasources[3].bbox[0]: expected an integer, got a number",
+    ),
+    (
+        request_body(1, _source(bbox=[1, 2, 3, 1 << 40])),
+        "diasources[3].bbox[3]: expected an integer <= 2147483647",
+    ),
+    (request_body(1, _source(bbox="1,2,3,4")), "diasources[3].bbox: expected an array"),
     (request_body(1, _source(diasource_id=2)), "diasources[3].diasource_id: duplicate id 2"),
     (request_body(1, _source(diasource_id=True)), "diasources[3].diasource_id: expected an"),
-    (request_body(1, _source(diasource_id=1 << 64)), "diasources[3].diasource_id: must be"),
+    (
+        request_body(1, _source(diasource_id=1 << 64)),
+        "diasources[3].diasource_id: expected an integer <= 9223372036854775807",
+    ),
     (request_body(1, _source(flux=3.0)), "diasources[3].flux: unknown field"),
     (request_body(1, [*sample_sources(2), 7]), "diasources[2]: expected a JSON object"),
     (request_body(1, [{"bbox": [1, 2, 3, 4]}]), "diasources[0].diasource_id: required"),
     (request_body(1, [], visit=sample_visit(visit_id=2)), "visit.visit_id: differs"),
     (request_body(1, [], visit=sample_visit(visit_id=1, boresight_dec=-91)), "visit.boresight_dec"),
     (request_body(1, [], wcs={**WCS, "cd": [[0, 0], [0, 0]]}), "wcs.cd: the matrix is singular"),
-    (request_body(1, [], wcs={**WCS, "crpix": [1]}), "wcs.crpix: expected two numbers"),
+    (request_body(1, [], wcs={**WCS, "crpix": [1]}), "wcs.crpix: expected an array of length 2"),
     (request_body(1, [], wcs={"crval": [1, 2]}), "wcs.crpix: required"),
 ]
 
@@ -228,17 +246,16 @@ async def test_hundred_thousand_sources(
     assert body["error"]["message"] == "diasources[99999].diasource_id: duplicate id 5"
 
 
-def test_parsing_a_hundred_thousand_sources_is_fast() -> None:
-    """JSON decoding plus validation of 100,000 sources, in-process (no HTTP)."""
-    body = json.dumps(request_body(1, sample_sources(100_000))).encode()
-    best = float("inf")
-    for _ in range(3):
-        started = time.perf_counter()
-        with gc_paused():
-            parsed = parse_diasource_request(parse_json(body), LimitsConfig(), time.time())
-        best = min(best, time.perf_counter() - started)
-    assert len(parsed.ids) == 100_000
-    assert best < 1.0  # typically ~0.1 s on one core; the bound only catches a regression
+def test_a_hundred_thousand_sources_decode_in_process() -> None:
+    """Decoding plus validation of 100,000 sources, in-process (no HTTP); speed is measured in
+    benchmarks/ap_protocol.py, not asserted here."""
+    sources = sample_sources(100_000)
+    body = json.dumps(request_body(1, sources)).encode()
+    parsed = decode_diasource_request(body, LimitsConfig(), time.time())
+    assert parsed.ids == [source["diasource_id"] for source in sources]
+    assert parsed.bboxes is not None
+    assert [list(astuple(box)) for box in parsed.bboxes] == [s["bbox"] for s in sources]
+    assert parsed.sky_corners is None
 
 
 async def test_one_answer_per_visit_and_detector(

@@ -27,9 +27,11 @@ from fake_engine import (
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 
+JSON = {"Content-Type": "application/json"}  # the only media type the API accepts
+
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
-    async with session.post(url, data=json.dumps(body)) as response:
+    async with session.post(url, data=json.dumps(body), headers=JSON) as response:
         return response.status, await response.json()
 
 

@@ -32,6 +32,17 @@ SPEC_URI = "urn:satveto:openapi"
 REGISTRY = Registry().with_resource(SPEC_URI, Resource(contents=SPEC, specification=DRAFT202012))
 SECRET = "s3cret-for-the-openapi-test-only"
 
+JSON = {"Content-Type": "application/json"}  # the only media type the API accepts
+
+
+METHOD_PATHS = (
+    ("POST", "/v1/visits"),
+    ("POST", "/v1/diasources"),
+    ("PUT", "/visit_cache"),
+    ("PUT", "/diasource_allow_list"),
+)
+GET_PATHS = tuple(("GET", path) for path in ("/v1/ready", "/v1", "/metrics", "/v1/openapi.json"))
+
 
 def _pointer(*parts: str) -> str:
     return "/".join(part.replace("~", "~0").replace("/", "~1") for part in parts)
@@ -87,7 +98,7 @@ class Client:
             method,
             self.base + path,
             data=data,
-            headers=self.headers if headers is None else headers,
+            headers={**JSON, **(self.headers if headers is None else headers)},
         ) as response:
             assert response.status == status, (method, path, await response.text())
             content_type = response.content_type
@@ -119,6 +130,8 @@ def test_the_description_is_valid_openapi_31() -> None:
         "/v1",
         "/v1/openapi.json",
         "/metrics",
+        "/visit_cache",
+        "/diasource_allow_list",
     }
 
 
@@ -149,10 +162,24 @@ async def test_live_responses_conform(
     visit = sample_visit()
     veto = {"visit_id": visit["visit_id"], "detector_id": 94, "diasources": sample_sources(20)}
 
+    # The AP protocol's visit: no rotation, and an exposure of its own (one camera: no overlap).
+    ap_visit = sample_visit(visit["visit_id"] + 1, ago_s=180.0)
+    del ap_visit["rotation_deg"]
+    ap_visit["historical"] = False
+    ap_veto = {
+        "visit_id": ap_visit["visit_id"],
+        "detector_id": 94,
+        "diasources": [
+            {"diasource_id": i, "bbox": [[150.0 + i * 1e-3, -30.0]] * 4} for i in range(1, 21)
+        ],
+        "historical": False,
+    }
     await api.call("GET", "/v1/health", 200, headers={})
     await api.call("GET", "/v1/ready", 503)  # no catalog yet
     await api.call("POST", "/v1/visits", 503, visit)
     await api.call("POST", "/v1/diasources", 503, veto)
+    await api.call("PUT", "/visit_cache", 503, ap_visit)
+    await api.call("PUT", "/diasource_allow_list", 503, ap_veto)
     await guarded.install_catalog(fake_harness)
     await api.call("GET", "/v1/ready", 200)
     await api.call("GET", "/v1", 200)
@@ -167,42 +194,42 @@ async def test_live_responses_conform(
     await api.call("POST", "/v1/diasources", 404, {**veto, "visit_id": 5})
     await api.call("POST", "/v1/diasources", 409, {**veto, "visit": {**visit, "boresight_ra": 1}})
     await api.call("POST", "/v1/diasources", 413, b"[" + b" " * 70_000 + b"]")
-    for path in ("/v1/visits", "/v1/diasources"):
-        await api.call("POST", path, 408, trickle())
+    await api.call("PUT", "/visit_cache", 200, ap_visit)
+    await api.call("PUT", "/visit_cache", 400, {**ap_visit, "boresight_dec": 91})
+    await api.call("PUT", "/visit_cache", 409, {**ap_visit, "boresight_ra": 1.0})
+    await api.call("PUT", "/visit_cache", 413, b"[" + b" " * 70_000 + b"]")
+    await api.call("PUT", "/diasource_allow_list", 200, ap_veto)
+    await api.call("PUT", "/diasource_allow_list", 400, {**ap_veto, "detector_id": -1})
+    await api.call("PUT", "/diasource_allow_list", 404, {**ap_veto, "visit_id": 5})
+    await api.call("PUT", "/diasource_allow_list", 413, b"[" + b" " * 70_000 + b"]")
+    for method, path in METHOD_PATHS:
+        await api.call(method, path, 408, trickle())
+        await api.call(
+            method, path, 415, b"{}", headers={**api.headers, "Content-Type": "text/plain"}
+        )
     await api.call("GET", "/v1/visits", 405)
+    await api.call("GET", "/visit_cache", 405)
     fake.results["filter_sources"] = {"allowed": [10**9]}
     await api.call("POST", "/v1/diasources", 500, veto)
+    await api.call("PUT", "/diasource_allow_list", 500, ap_veto)
     fake.clear_faults()
     fake.results["register_visit"] = None
     await api.call("POST", "/v1/visits", 500, sample_visit(visit_id=77, ago_s=120.0))
+    faulty_ap_visit = {k: v for k, v in sample_visit(visit_id=78, ago_s=240.0).items()}
+    faulty_ap_visit.pop("rotation_deg", None)
+    await api.call("PUT", "/visit_cache", 500, {**faulty_ap_visit, "historical": False})
     fake.clear_faults()
     await api.call("GET", "/metrics", 200)
-    for path in (
-        "/v1/visits",
-        "/v1/diasources",
-        "/v1/ready",
-        "/v1",
-        "/metrics",
-        "/v1/openapi.json",
-    ):
-        method = "POST" if path in ("/v1/visits", "/v1/diasources") else "GET"
-        await api.call(method, path, 401, visit if method == "POST" else None, headers={})
+    for method, path in (*METHOD_PATHS, *GET_PATHS):
+        await api.call(method, path, 401, visit if method != "GET" else None, headers={})
     await fake_harness.kill()
     await api.call("POST", "/v1/diasources", 503, veto)
     while True:  # burst exhausted: 429 on every rate-limited endpoint
         async with http_session.get(guarded.base + "/v1", headers=api.headers) as response:
             if response.status == 429:
                 break
-    for path in (
-        "/v1/visits",
-        "/v1/diasources",
-        "/v1/ready",
-        "/v1",
-        "/metrics",
-        "/v1/openapi.json",
-    ):
-        method = "POST" if path in ("/v1/visits", "/v1/diasources") else "GET"
-        await api.call(method, path, 429, {} if method == "POST" else None)
+    for method, path in (*METHOD_PATHS, *GET_PATHS):
+        await api.call(method, path, 429, {} if method != "GET" else None)
     documented = {
         (method.upper(), path, int(status))
         for path, operations in SPEC["paths"].items()
@@ -215,6 +242,7 @@ async def test_live_responses_conform(
         - api.seen
         - {("GET", path, 403) for path in SPEC["paths"]}
         - {("POST", path, 403) for path in SPEC["paths"]}
+        - {("PUT", path, 403) for path in SPEC["paths"]}
         - {("GET", "/v1/health", 429)}
     )
     # No test can make these GET endpoints fail with a 500 (documented for completeness).

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import msgspec
 import pytest
 
 from fake_engine import (
@@ -81,7 +82,7 @@ def test_identical_re_registration_is_idempotent_and_other_parameters_conflict()
     assert g.admit(first) is True
     assert g.admit(first) is False  # the same exposure is not an overlap of itself
     with pytest.raises(ApiError) as conflict:
-        g.admit(dataclasses.replace(first, rotation_deg=11.0))
+        g.admit(msgspec.structs.replace(first, rotation_deg=11.0))
     assert (conflict.value.status, conflict.value.code) == (409, "visit_conflict")
 
 
@@ -102,7 +103,7 @@ def test_the_window_is_read_in_tai() -> None:
     g = gate()
     start_utc_mjd = sky.unix_to_mjd(NOW - 3620.0, "utc")  # a UTC MJD sent as if TAI
     as_tai = visit(1, NOW - 3620.0, exposure_start_mjd=start_utc_mjd)
-    as_tai = dataclasses.replace(as_tai, exposure_end_mjd=start_utc_mjd + 30 / 86400)
+    as_tai = msgspec.structs.replace(as_tai, exposure_end_mjd=start_utc_mjd + 30 / 86400)
     assert refused_rule(g, as_tai) == "time_window"  # read as TAI: 3,657 s ago
     assert g.admit(visit(2, NOW - 3590.0))  # the same instant written in TAI: inside
 
@@ -177,7 +178,7 @@ async def second_client(client_tls: ssl.SSLContext) -> AsyncIterator[aiohttp.Cli
 
 
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> tuple[int, Any]:
-    async with session.post(url, data=json.dumps(body)) as response:
+    async with session.post(url, json=body) as response:
         return response.status, await response.json()
 
 

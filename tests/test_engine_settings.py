@@ -53,3 +53,8 @@ def test_settings_carry_every_tolerance_key_the_engine_knows() -> None:
         "d_km_per_day",
         "margin_arcsec",
     }
+
+
+def test_settings_carry_the_largest_sky_corner_footprint() -> None:
+    config = api_config((Path("c"), Path("k")), Path("s"), limits={"max_footprint_deg": 0.2})
+    assert engine_settings(config)["max_footprint_deg"] == 0.2

@@ -60,7 +60,7 @@ def mjd(moment: dt.datetime) -> float:
 
 def night_visit(visit_id: int, moment: dt.datetime, historical: bool = True) -> Visit:
     start = mjd(moment)
-    return Visit(visit_id, start, start + 30 / 86400, 150.0, -30.0, 0.0, historical)
+    return Visit(visit_id, start, start + 30 / 86400, 150.0, -30.0, 0.0, historical=historical)
 
 
 def history_records(center: dt.datetime, count: int = 120) -> list[dict[str, Any]]:
@@ -451,7 +451,7 @@ async def test_a_historical_visit_vetoes_the_old_track_not_the_new_one(
                     seen["ra_deg"][0] % 360.0,
                     seen["dec_deg"][0],
                     0.0,
-                    historical,
+                    historical=historical,
                 )
             )
 

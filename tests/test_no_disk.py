@@ -49,7 +49,7 @@ async def main() -> None:
     held = (await engine.call("ping"))["catalog"]
     history = HistoricalCatalogs(engine, Metrics(), refresher._source, enabled=True)
     start = float(visit_mjd)
-    await history.ensure(Visit(1, start, start + 30 / 86400, 10.0, -30.0, None, True))
+    await history.ensure(Visit(1, start, start + 30 / 86400, 10.0, -30.0, None, historical=True))
     historical = (await engine.call("ping"))["historical_catalogs"]
     await refresher.stop()
     await engine.close()

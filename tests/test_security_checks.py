@@ -50,6 +50,8 @@ NOBODY = 65534
 MJD_UNIX_EPOCH = 40587.0
 VETO_METHODS = ("register_visit", "filter_sources")
 
+JSON = {"Content-Type": "application/json"}  # the only media type the API accepts
+
 
 def engine_calls(harness: FakeHarness) -> int:
     return sum(harness.fake.count(method) for method in VETO_METHODS)
@@ -62,7 +64,9 @@ def diasource_body(**extra: Any) -> dict[str, Any]:
 async def post(
     session: aiohttp.ClientSession, url: str, body: Any, headers: dict[str, str] | None = None
 ) -> tuple[int, Any]:
-    async with session.post(url, data=json.dumps(body), headers=headers or {}) as response:
+    async with session.post(
+        url, data=json.dumps(body), headers={**JSON, **(headers or {})}
+    ) as response:
         return response.status, await response.json(content_type=None)
 
 

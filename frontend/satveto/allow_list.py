@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Sequence
+from itertools import islice
 
 
 def is_ordered_subset(allowed: Sequence[object], ids: Sequence[int]) -> bool:
     """Whether every allowed id is one of `ids`, in their order, without repeats.
 
     Each allowed id must appear in `ids` after the previous one: that rules out strangers,
-    repeats and reordering in a single pass.
+    repeats and reordering.  Written with C-level iteration (map, zip) because the frontend
+    checks every engine answer: 189 answers of 1,000 ids per visit.
     """
     if len(allowed) > len(ids):
         return False
-    position = {source_id: index for index, source_id in enumerate(ids)}
-    last = -1
-    for source_id in allowed:
-        index = position.get(source_id) if type(source_id) is int else None
-        if index is None or index <= last:
-            return False
-        last = index
-    return True
+    if not allowed:
+        return True
+    if not set(map(type, allowed)) <= {int}:  # exact type: a bool is never an id
+        return False
+    position = dict(zip(ids, range(len(ids)), strict=True))
+    indices = list(map(position.get, allowed))
+    if None in indices:
+        return False
+    return all(map(operator.lt, indices, islice(indices, 1, None)))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -18,6 +17,7 @@ from satveto.app_keys import (
     ENGINE,
     HISTORY,
     METRICS,
+    PEERS,
     READINESS,
     REFRESHER,
     SUPERVISOR,
@@ -28,11 +28,19 @@ from satveto.catalog.sources import CatalogSource
 from satveto.config import Config, check_test_switches
 from satveto.engine_client import EngineClient
 from satveto.errors import ApiError, error_response
-from satveto.handlers import diasources, metrics, openapi, ops, visits
+from satveto.handlers import ap, diasources, metrics, openapi, ops, visits
+from satveto.http_input import (
+    ClientGone,
+    body_guard,
+    client_gone_response,
+    http_error_response,
+    install_json_protocol_errors,
+)
 from satveto.metrics import CURRENT_CLIENT, Metrics
 from satveto.services.camera_gate import CameraGate
 from satveto.services.catalog import CatalogService
 from satveto.services.history import HistoricalCatalogs
+from satveto.services.peers import PeerForwarder
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
@@ -58,7 +66,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = error_response(error.status, error.code, error.message)
     except web.HTTPException as error:
         error_code = _http_code(error.status)
-        response = error_response(error.status, error_code, error.reason)
+        response = http_error_response(error)
+    except ClientGone:
+        response = client_gone_response()
     except Exception:
         log.exception("unexpected error", extra={"request_id": request_id})
         response = error_response(500, "internal_error", "The service failed unexpectedly.")
@@ -104,29 +114,6 @@ def _http_code(status: int) -> str:
     )
 
 
-def body_guard(max_bytes: int, timeout_s: float) -> security.Middleware:
-    """Refuses a body declared too large before reading it (413), and one that does not arrive
-    within `timeout_s` (408): an admitted client cannot hold a connection by trickling bytes."""
-
-    @web.middleware
-    async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
-        if request.method in ("POST", "PUT", "PATCH"):
-            if request.content_length is not None and request.content_length > max_bytes:
-                raise ApiError(
-                    413, "body_too_large", f"The body exceeds the {max_bytes}-byte limit."
-                )
-            try:
-                async with asyncio.timeout(timeout_s):
-                    await request.read()  # kept by aiohttp: the handler's read() returns it
-            except TimeoutError:
-                raise ApiError(
-                    408, "body_timeout", f"The request body did not arrive within {timeout_s:g} s."
-                ) from None
-        return await handler(request)
-
-    return guard
-
-
 def admission_middlewares(config: Config) -> list[security.Middleware]:
     """Allowlist, then secret (when configured), then rate limit: see satveto.security.
 
@@ -142,7 +129,8 @@ def admission_middlewares(config: Config) -> list[security.Middleware]:
 
 
 def engine_settings(config: Config) -> dict[str, Any]:
-    """The `configure` RPC params: the matching tolerance and the site, from this config."""
+    """The `configure` RPC params: the matching tolerance, the site and the largest sky-corner
+    footprint, from this config."""
     m, site = config.matching, config.site
     return {
         "tolerance": {
@@ -158,6 +146,7 @@ def engine_settings(config: Config) -> dict[str, Any]:
             "longitude_deg": site.longitude_deg,
             "height_m": site.height_m,
         },
+        "max_footprint_deg": config.limits.max_footprint_deg,
     }
 
 
@@ -214,7 +203,14 @@ def create_app(
         capacity=config.catalog.max_history_catalogs,
     )
     app[VETO].history = app[SUPERVISOR].history = app[HISTORY]
-    for module in (ops, visits, diasources, metrics, openapi):
+    secret = None
+    if config.server.secret_file is not None:
+        secret = security.read_secret_file(config.server.secret_file)
+    app[PEERS] = PeerForwarder(
+        config.server.peers, app[METRICS], ca_file=config.server.peer_ca_file, secret=secret
+    )
+    install_json_protocol_errors()
+    for module in (ops, visits, diasources, ap, metrics, openapi):
         module.add_routes(app)
 
     async def start_supervision(app: web.Application) -> None:
@@ -232,4 +228,9 @@ def create_app(
         app.on_cleanup.append(refresher.cleanup)
     app.on_cleanup.append(stop_supervision)
     app.on_cleanup.append(close_engine)
+
+    async def close_peers(app: web.Application) -> None:
+        await app[PEERS].close()
+
+    app.on_cleanup.append(close_peers)
     return app

@@ -9,6 +9,7 @@ from satveto.engine_client import EngineClient
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.history import HistoricalCatalogs
+from satveto.services.peers import PeerForwarder
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
@@ -24,3 +25,4 @@ SUPERVISOR = web.AppKey("supervisor", EngineSupervisor)
 VETO = web.AppKey("veto", VetoService)
 REFRESHER = web.AppKey("refresher", CatalogRefresher)
 HISTORY = web.AppKey("history", HistoricalCatalogs)
+PEERS = web.AppKey("peers", PeerForwarder)

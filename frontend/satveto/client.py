@@ -45,6 +45,8 @@ __all__ = [
 # Statuses after which the other replica may well succeed.
 _RETRYABLE_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
+JSON_HEADERS = {"Content-Type": "application/json"}
+
 
 class SatvetoError(Exception):
     """Base class: no allow list was obtained."""
@@ -230,7 +232,9 @@ class SatvetoClient:
     async def _post(self, base: str, path: str, body: dict[str, Any]) -> Any:
         """The decoded 200 body; raises SatvetoRequestError (definitive) or _Attempt."""
         try:
-            async with self._http().post(base + path, data=json.dumps(body)) as response:
+            async with self._http().post(
+                base + path, data=json.dumps(body), headers=JSON_HEADERS
+            ) as response:
                 text = await response.text()
                 status = response.status
         except (aiohttp.ClientError, TimeoutError, OSError) as error:

@@ -30,8 +30,11 @@ class ServerConfig:
     tls_key: Path | None = None
     allow_networks: list[str] = field(default_factory=lambda: ["127.0.0.0/8", "::1/128"])
     secret_file: Path | None = None
-    max_body_bytes: int = 32 * 1024 * 1024
+    # What 100,000 sky-corner sources need as `requests` writes them (~21 MiB), with room.
+    max_body_bytes: int = 24 * 1024 * 1024
     body_timeout_s: float = 10.0  # a body slower than this is refused (408): no slow-loris hold
+    peers: list[str] = field(default_factory=list)  # the other replicas' base URLs (https://)
+    peer_ca_file: Path | None = None  # CA bundle the peers' certificates are checked against
 
     def check(self) -> None:
         _require_range("server.port", self.port, 1, 65535)
@@ -44,6 +47,9 @@ class ServerConfig:
                 raise ConfigError(
                     f"server.allow_networks: {cidr!r} is not a CIDR network"
                 ) from None
+        for peer in self.peers:
+            if not peer.startswith("https://"):
+                raise ConfigError(f"server.peers: {peer!r} is not an https:// base URL")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise ConfigError("server.tls_cert: tls_cert and tls_key must be given together")
 
@@ -161,10 +167,14 @@ class LimitsConfig:
     allow_reprocessing: bool = False
     rate_per_s: float = 200.0
     burst: int = 1000
+    # The largest span of one sky-corner footprint; larger ones (and ones outside the field) are
+    # left out of the allow list.  0.35 deg lets a streak piece covering a whole detector through.
+    max_footprint_deg: float = 0.35
 
     def check(self) -> None:
         _require_range("limits.max_sources", self.max_sources, 1, 10_000_000)
         _require_range("limits.min_exposure_s", self.min_exposure_s, 0.0, 3600.0)
+        _require_range("limits.max_footprint_deg", self.max_footprint_deg, 0.001, 5.0)
         _require_range("limits.max_exposure_s", self.max_exposure_s, 0.001, 3600.0)
         if self.min_exposure_s > self.max_exposure_s:
             raise ConfigError("limits.min_exposure_s: must not exceed limits.max_exposure_s")

@@ -15,10 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import msgpack
+import msgspec
 
 REQUEST = 0
 RESPONSE = 1
 _READ_CHUNK = 1 << 16
+# Requests are encoded by msgspec: faster than msgpack-python on 100,000 sources, and it encodes
+# the validated footprint Structs (satveto.validation) as the plain arrays the engine expects.
+_ENCODER = msgspec.msgpack.Encoder()
 
 
 class EngineError(Exception):
@@ -49,7 +53,7 @@ class _Connection:
 
     async def call(self, method: str, params: dict[str, Any]) -> Any:
         msgid = next(self._msgids) & 0xFFFFFFFF
-        self._writer.write(msgpack.packb([REQUEST, msgid, method, params], use_bin_type=True))
+        self._writer.write(_ENCODER.encode([REQUEST, msgid, method, params]))
         await self._writer.drain()
         while True:
             for message in self._unpacker:

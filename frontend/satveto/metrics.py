@@ -117,6 +117,12 @@ class Metrics:
             ["client", "rule"],
             registry=r,
         )
+        self.peer_forwards = Counter(
+            "satveto_peer_forwards",
+            "Visit registrations forwarded to peers (server.peers), by outcome",
+            ["outcome"],
+            registry=r,
+        )
 
     def current_client(self) -> str:
         """The metric label of the client of the request being served."""

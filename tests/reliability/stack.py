@@ -46,6 +46,8 @@ REPO = Path(__file__).resolve().parents[2]
 # the rate limiter (tested in test_security_checks).
 UNLIMITED = {"rate_per_s": 1e6, "burst": 1_000_000}
 
+JSON = {"Content-Type": "application/json"}  # the only media type the API accepts
+
 
 def demo_records(count: int, now_unix: float | None = None) -> list[dict[str, Any]]:
     """Validated synthetic objects (what the frontend would install), epochs around now."""
@@ -155,7 +157,7 @@ async def https_session(
 async def post(session: aiohttp.ClientSession, url: str, body: Any) -> Answer:
     sent = time.monotonic()
     try:
-        async with session.post(url, data=json.dumps(body)) as response:
+        async with session.post(url, data=json.dumps(body), headers=JSON) as response:
             try:
                 payload = await response.json(content_type=None)
             except ValueError:

@@ -8,6 +8,7 @@
 
 #include "engine/catalog_set.hpp"
 #include "frames/frames.hpp"
+#include "matching/sky_field.hpp"
 #include "matching/tolerance.hpp"
 #include "sgp4/sgp4.hpp"
 
@@ -37,6 +38,7 @@ struct Catalog {
 struct MatchingSettings {
     matching::ToleranceModel tolerance;
     frames::Site site = frames::rubin_site();
+    double max_footprint_deg = matching::default_max_footprint_deg;  // sky-corner span limit (secrecy)
 };
 
 class EngineState {

@@ -1,11 +1,13 @@
 #include "engine/visit_methods.hpp"
 
 #include "engine/catalog_set.hpp"
+#include "engine/footprint_params.hpp"
+
 #include "geometry/camera.hpp"
 #include "geometry/tan_wcs.hpp"
 #include "geometry/wcs_plausibility.hpp"
 #include "matching/precompute.hpp"
-#include "matching/veto.hpp"
+#include "matching/veto_sky.hpp"
 #include "rpc/errors.hpp"
 
 #include <cmath>
@@ -105,21 +107,6 @@ std::int64_t int_at(const msgpack::object& array, std::size_t i, std::string_vie
     throw RpcError(rpc::code::invalid_params, rpc::indexed_name(array_name, i) + ": expected an integer");
 }
 
-geometry::BBox read_bbox(const msgpack::object& boxes, std::size_t i, const geometry::Detector& detector) {
-    const msgpack::object& o = boxes.via.array.ptr[i];
-    auto fail = [&](const std::string& what) {
-        throw RpcError(rpc::code::invalid_params, rpc::indexed_name("bboxes", i) + ": " + what);
-    };
-    if (o.type != msgpack::type::ARRAY || o.via.array.size != 4) fail("expected [x_min, y_min, x_max, y_max]");
-    std::int64_t c[4];
-    for (std::size_t k = 0; k < 4; ++k) c[k] = int_at(o, k, rpc::indexed_name("bboxes", i));
-    if (c[0] < 0 || c[1] < 0 || c[0] > c[2] || c[1] > c[3]) fail("need 0 <= x_min <= x_max and 0 <= y_min <= y_max");
-    if (c[2] >= detector.n_pix_x || c[3] >= detector.n_pix_y)
-        fail("outside the detector's " + std::to_string(detector.n_pix_x) + " x " + std::to_string(detector.n_pix_y) +
-             " pixels");
-    return {c[0], c[1], c[2], c[3]};
-}
-
 // The index of the first element that repeats an earlier one, if any.  An open-addressing
 // table sized to a power of two above twice the count: one cache-friendly probe per id.
 std::optional<std::size_t> first_repeat(const std::vector<std::int64_t>& ids) {
@@ -172,7 +159,7 @@ geometry::TanWcs read_wcs(const Params& w) {
 }  // namespace
 
 void configure(EngineState& state, const Params& params, ResultPacker& out) {
-    params.reject_unknown({"tolerance", "site"});
+    params.reject_unknown({"tolerance", "site", "max_footprint_deg"});
     auto settings = std::make_shared<MatchingSettings>(*state.matching());
     if (params.has("tolerance")) {
         const Params t = params.sub("tolerance");
@@ -200,6 +187,11 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         if (height < -500.0 || height > 10000.0) s.fail("height_m", "must be in [-500, 10000]");
         settings->site = {lat * M_PI / 180.0, lon * M_PI / 180.0, height};
     }
+    if (params.has("max_footprint_deg")) {
+        const double limit = params.require_double("max_footprint_deg");
+        if (!(limit > 0.0 && limit <= 5.0)) params.fail("max_footprint_deg", "must be in (0, 5]");
+        settings->max_footprint_deg = limit;
+    }
     state.set_matching(std::move(settings));
     out.pack_map(0);
 }
@@ -224,25 +216,18 @@ void register_visit(VisitContext& context, const Params& params, ResultPacker& o
 }
 
 void filter_sources(VisitContext& context, const Params& params, ResultPacker& out) {
-    params.reject_unknown({"visit_id", "detector_id", "ids", "bboxes", "visit", "wcs"});
+    params.reject_unknown({"visit_id", "detector_id", "ids", "bboxes", "sky_corners", "visit", "wcs"});
     const std::uint64_t visit_id = params.require_uint("visit_id");
     const std::uint64_t detector_id = params.require_uint("detector_id");
     const geometry::Detector* detector = detector_id <= 1000 ? geometry::find_detector(static_cast<int>(detector_id)) : nullptr;
     if (detector == nullptr) params.fail("detector_id", "unknown detector " + std::to_string(detector_id));
 
     const msgpack::object& ids = params.require_array("ids");
-    const msgpack::object& boxes_in = params.require_array("bboxes");
     const std::uint32_t n = ids.via.array.size;
     if (n > max_sources) params.fail("ids", "more than 10000000 sources");
-    if (boxes_in.via.array.size != n)
-        params.fail("bboxes", "expected one box per id (" + std::to_string(n) + " ids, " +
-                                  std::to_string(boxes_in.via.array.size) + " boxes)");
     std::vector<std::int64_t> source_ids(n);
-    std::vector<geometry::BBox> boxes(n);
-    for (std::uint32_t i = 0; i < n; ++i) {
-        source_ids[i] = int_at(ids, i, "ids");
-        boxes[i] = read_bbox(boxes_in, i, *detector);
-    }
+    for (std::uint32_t i = 0; i < n; ++i) source_ids[i] = int_at(ids, i, "ids");
+    const matching::Footprints footprints = read_footprints(params, n, *detector);
     if (const auto repeat = first_repeat(source_ids)) params.fail(rpc::indexed_name("ids", *repeat), "duplicate id");
     std::optional<geometry::TanWcs> wcs;
     if (params.has("wcs")) wcs = read_wcs(params.sub("wcs"));
@@ -265,7 +250,9 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
     }
 
     const auto veto_started = std::chrono::steady_clock::now();
-    const std::vector<char> vetoed = matching::veto_boxes(*visit, *detector, boxes, wcs ? &*wcs : nullptr);
+    const double max_footprint_rad = context.state.matching()->max_footprint_deg * M_PI / 180.0;
+    const std::vector<char> vetoed =
+        matching::veto_footprints(*visit, *detector, footprints, n, wcs ? &*wcs : nullptr, max_footprint_rad);
     context.counters.veto_us += static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - veto_started).count());
     std::uint32_t allowed = 0;

@@ -2,6 +2,7 @@
 
 #include "engine/parallel.hpp"
 #include "geometry/camera.hpp"
+#include "matching/sky_field.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -250,7 +251,7 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     const double dec = params.boresight_dec_deg * M_PI / 180.0;
     VisitGeometry g{catalog, params, tolerance, frame, frames::tangent_basis(ra, dec),
                     multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
-                    field_of_view_radius_rad(), mid_mjd};
+                    sky_field_radius_rad(tolerance), mid_mjd};  // the widest field a footprint may use
 
     // 1. Every object's padded window, and a coarse ephemeris covering all of them.
     std::vector<Window> windows(catalog.objects);

@@ -2,31 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import time
 
+import msgspec
 from aiohttp import web
 
 from satveto.app_keys import CONFIG, VETO
-from satveto.validation import gc_paused, parse_diasource_request, parse_json
+from satveto.handlers.body import json_body
+from satveto.validation import decode_diasource_request, gc_paused
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def json_answer(answer: dict[str, object]) -> web.Response:
+    with gc_paused():
+        body = _ENCODER.encode(answer)
+    return web.Response(body=body, content_type="application/json")
 
 
 async def post_diasources(request: web.Request) -> web.Response:
     """200 with the engine's allow list, in input order; any failure is an error without one."""
-    body = await request.read()  # 413 beyond server.max_body_bytes (aiohttp's client_max_size)
-    with gc_paused():
-        parsed = parse_diasource_request(parse_json(body), request.app[CONFIG].limits, time.time())
+    body = await json_body(request)
+    parsed = decode_diasource_request(body, request.app[CONFIG].limits, time.time())
     allowed = await request.app[VETO].filter_sources(parsed)
-    with gc_paused():
-        text = json.dumps(
-            {
-                "visit_id": parsed.visit_id,
-                "detector_id": parsed.detector_id,
-                "id_allow_list": allowed,
-            },
-            separators=(",", ":"),
-        )
-    return web.Response(text=text, content_type="application/json")
+    return json_answer(
+        {"visit_id": parsed.visit_id, "detector_id": parsed.detector_id, "id_allow_list": allowed}
+    )
 
 
 def add_routes(app: web.Application) -> None:

@@ -15,6 +15,8 @@ API_ENDPOINTS = {
     "ready": {"method": "GET", "path": "/v1/ready"},
     "metrics": {"method": "GET", "path": "/metrics"},
     "openapi": {"method": "GET", "path": "/v1/openapi.json"},
+    "ap_visit_cache": {"method": "PUT", "path": "/visit_cache"},
+    "ap_diasource_allow_list": {"method": "PUT", "path": "/diasource_allow_list"},
 }
 
 

@@ -16,12 +16,12 @@ fix the content and a corrected one can follow.
 from __future__ import annotations
 
 import hashlib
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from satveto.errors import ApiError
@@ -29,25 +29,25 @@ from satveto.errors import ApiError
 DEFAULT_CAPACITY = 200_000  # ~1,000 visits of 189 detectors (a night); ~150 bytes each
 
 
+# Sorted map keys make the encoding canonical: the same request always gives the same bytes.
+_CANONICAL = msgspec.msgpack.Encoder(order="sorted")
+
+
 def request_digest(request: Any) -> bytes:
-    """A digest of what a DIASource request asks about: ids, boxes, sky corners, WCS."""
+    """A digest of what a DIASource request asks about: ids, boxes, sky corners, WCS.
+
+    The footprints are msgspec Structs (or None); their canonical msgpack encoding is exact,
+    so two requests share a digest only when every id, box, corner and WCS term is equal.
+    """
     digest = hashlib.blake2b(digest_size=16)
     ids = np.asarray(request.ids, dtype=np.int64)
     digest.update(len(ids).to_bytes(8, "little"))
     digest.update(ids.tobytes())
-    boxes = getattr(request, "bboxes", None)
-    if boxes:
-        digest.update(b"bboxes")
-        digest.update(np.asarray(boxes, dtype=np.int64).tobytes())
-    corners = getattr(request, "sky_corners", None)
-    if corners:
-        # Lists with None for box sources: a canonical JSON text is exact and simple.
-        digest.update(b"sky_corners")
-        digest.update(json.dumps(corners, separators=(",", ":")).encode())
-    wcs = getattr(request, "wcs", None)
-    if wcs is not None:
-        digest.update(b"wcs")
-        digest.update(json.dumps(wcs, sort_keys=True, separators=(",", ":")).encode())
+    for name in ("bboxes", "sky_corners", "wcs"):
+        value = getattr(request, name, None)
+        if value is not None:
+            digest.update(name.encode())
+            digest.update(_CANONICAL.encode(value))
     return digest.digest()
 
 

@@ -248,8 +248,11 @@ class VetoService:
             "visit_id": request.visit_id,
             "detector_id": request.detector_id,
             "ids": request.ids,
-            "bboxes": request.bboxes,
         }
+        if request.bboxes is not None:
+            params["bboxes"] = request.bboxes
+        if request.sky_corners is not None:
+            params["sky_corners"] = request.sky_corners
         if request.visit is not None:
             params["visit"] = await self._visit_params(request.visit)
         if request.wcs is not None:
