@@ -36,6 +36,9 @@ struct Catalog {
 struct MatchingSettings {
     matching::ToleranceModel tolerance;
     frames::Site site = frames::rubin_site();
+    // UT1 - UTC and polar motion (configure's `earth_orientation`); never null.
+    std::shared_ptr<const frames::EarthOrientation> earth_orientation =
+        std::make_shared<const frames::EarthOrientation>();
 };
 
 class EngineState {

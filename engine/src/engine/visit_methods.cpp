@@ -1,5 +1,6 @@
 #include "engine/visit_methods.hpp"
 
+#include "engine/time_params.hpp"
 #include "geometry/camera.hpp"
 #include "geometry/tan_wcs.hpp"
 #include "matching/precompute.hpp"
@@ -24,7 +25,7 @@ constexpr std::uint32_t max_sources = 10'000'000;
 
 matching::VisitParams read_visit(const Params& p) {
     p.reject_unknown({"visit_id", "exposure_start_mjd", "exposure_end_mjd", "boresight_ra", "boresight_dec",
-                      "rotation_deg"});
+                      "rotation_deg", "time_scale"});
     matching::VisitParams v;
     v.visit_id = p.require_uint("visit_id");
     v.exposure_start_mjd = p.require_double("exposure_start_mjd");
@@ -32,8 +33,9 @@ matching::VisitParams read_visit(const Params& p) {
     v.boresight_ra_deg = p.require_double("boresight_ra");
     v.boresight_dec_deg = p.require_double("boresight_dec");
     v.rotation_deg = p.optional_double("rotation_deg");
+    v.time_scale = read_time_scale(p);
     if (v.exposure_start_mjd < 15020.0 || v.exposure_start_mjd > 88069.0)  // years 1900-2099
-        p.fail("exposure_start_mjd", "must be a UTC MJD between 1900 and 2099");
+        p.fail("exposure_start_mjd", "must be an MJD between 1900 and 2099");
     if (!(v.exposure_end_mjd > v.exposure_start_mjd)) p.fail("exposure_end_mjd", "must be after exposure_start_mjd");
     if ((v.exposure_end_mjd - v.exposure_start_mjd) * 86400.0 > max_exposure_s)
         p.fail("exposure_end_mjd", "exposure longer than 3600 s");
@@ -49,7 +51,8 @@ std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& con
     const std::shared_ptr<const KeptEphemeris> kept = context.keeper.current();
     const matching::CoarseEphemeris* ephemeris = kept && kept->catalog == catalog ? &kept->ephemeris : nullptr;
     auto tracks = std::make_shared<const matching::VisitTracks>(matching::precompute_visit(
-        *catalog, v, settings->tolerance, settings->site, ephemeris, context.state.threads()));
+        *catalog, v, settings->tolerance, settings->site, settings->earth_orientation, ephemeris,
+        context.state.threads()));
     context.counters.registered += 1;
     if (tracks->used_cached_ephemeris) context.counters.with_kept_ephemeris += 1;
     return context.cache.insert(std::move(tracks));
@@ -145,7 +148,7 @@ geometry::TanWcs read_wcs(const Params& w) {
 }  // namespace
 
 void configure(EngineState& state, const Params& params, ResultPacker& out) {
-    params.reject_unknown({"tolerance", "site"});
+    params.reject_unknown({"tolerance", "site", "earth_orientation"});
     auto settings = std::make_shared<MatchingSettings>(*state.matching());
     if (params.has("tolerance")) {
         const Params t = params.sub("tolerance");
@@ -173,6 +176,7 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         if (height < -500.0 || height > 10000.0) s.fail("height_m", "must be in [-500, 10000]");
         settings->site = {lat * M_PI / 180.0, lon * M_PI / 180.0, height};
     }
+    if (params.has("earth_orientation")) settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));
     state.set_matching(std::move(settings));
     out.pack_map(0);
 }
