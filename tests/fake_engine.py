@@ -33,6 +33,7 @@ from satveto.app import create_app
 from satveto.app_keys import CATALOG
 from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig
 from satveto.engine_process import EngineProcess
+from satveto.timescales import mjd_now
 from satveto.tls import server_ssl_context
 from support import stop_process
 
@@ -43,6 +44,7 @@ VISIT_KEYS = (
     "boresight_ra",
     "boresight_dec",
     "rotation_deg",
+    "time_scale",
 )
 DETECTORS = range(189)  # LSSTCam science detectors
 
@@ -373,8 +375,8 @@ MJD_UNIX_EPOCH = 40587.0
 
 
 def sample_visit(visit_id: int = 2026112100123, **changes: Any) -> dict[str, Any]:
-    """A valid 30 s visit that started a minute ago."""
-    start = MJD_UNIX_EPOCH + (time.time() - 60.0) / 86400.0
+    """A valid 30 s visit that started a minute ago (TAI MJDs, the default scale)."""
+    start = mjd_now(time.time() - 60.0, "tai")
     visit = {
         "visit_id": visit_id,
         "exposure_start_mjd": start,
@@ -382,6 +384,7 @@ def sample_visit(visit_id: int = 2026112100123, **changes: Any) -> dict[str, Any
         "boresight_ra": 150.1,
         "boresight_dec": -30.2,
         "rotation_deg": 12.5,
+        "time_scale": "tai",
     }
     visit.update(changes)
     return visit

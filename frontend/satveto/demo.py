@@ -30,10 +30,8 @@ from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
 from satveto.services.catalog import CatalogService
+from satveto.timescales import mjd_now
 from satveto.tls import server_ssl_context, write_self_signed_certificate
-
-MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
-
 
 PIXEL_SCALE_DEG = 0.2 / 3600.0  # LSSTCam: 0.2 arcsec per 10 um pixel
 DETECTOR = 94  # an E2V science detector, 4096 x 4004 pixels
@@ -60,8 +58,9 @@ async def sample_requests(
     sources on its track (to be vetoed) and sources elsewhere (to be allowed).
 
     Uses the engine's diagnostic `observe` on the local socket: the demo is an operator tool.
+    Times are TAI MJDs, as Rubin's are (the engine's default scale).
     """
-    start = MJD_UNIX_EPOCH + now_unix / 86400.0
+    start = mjd_now(now_unix, "tai")
     mid = start + 15 / 86400
     client = EngineClient(socket_path, timeout_s=30.0, connections=1)
     try:
@@ -84,6 +83,7 @@ async def sample_requests(
         "boresight_ra": ra0,
         "boresight_dec": dec0,
         "rotation_deg": 0.0,
+        "time_scale": "tai",
     }
     sources = []
     for ra, dec in zip(seen["ra_deg"], seen["dec_deg"], strict=True):

@@ -32,8 +32,9 @@ import numpy as np
 
 from satveto.config import LimitsConfig
 from satveto.errors import ApiError
+from satveto.timescales import MJD_UNIX_EPOCH as MJD_UNIX_EPOCH  # re-exported (UTC clock MJDs)
+from satveto.timescales import TIME_SCALES, mjd_now
 
-MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
 MAX_ID = (1 << 63) - 1  # ids fit a signed 64-bit integer on every side (engine, AP databases)
 MAX_DETECTOR = (1 << 31) - 1  # the engine decides which detectors exist
 MAX_PIXEL = (1 << 31) - 1
@@ -45,6 +46,7 @@ VISIT_FIELDS = (
     "boresight_ra",
     "boresight_dec",
     "rotation_deg",
+    "time_scale",
 )
 _VISIT_KEYS = frozenset(VISIT_FIELDS)
 _DIASOURCE_KEYS = frozenset({"visit_id", "detector_id", "diasources", "visit", "wcs"})
@@ -61,15 +63,18 @@ class Visit:
     boresight_ra: float
     boresight_dec: float
     rotation_deg: float | None = None
+    time_scale: str = "tai"  # of the two MJDs: "tai" (Rubin's) or "utc"
 
     def to_params(self) -> dict[str, Any]:
-        """The engine's ``register_visit`` params (and the HTTP ``visit`` object)."""
+        """The engine's ``register_visit`` params (and the HTTP ``visit`` object); the time
+        scale is always explicit."""
         params: dict[str, Any] = {
             "visit_id": self.visit_id,
             "exposure_start_mjd": self.exposure_start_mjd,
             "exposure_end_mjd": self.exposure_end_mjd,
             "boresight_ra": self.boresight_ra,
             "boresight_dec": self.boresight_dec,
+            "time_scale": self.time_scale,
         }
         if self.rotation_deg is not None:
             params["rotation_deg"] = self.rotation_deg
@@ -171,6 +176,9 @@ def parse_visit(body: Any, limits: LimitsConfig, now_unix: float, field: str = "
     rotation = body.get("rotation_deg")
     if rotation is not None:
         rotation = _number(rotation, f"{prefix}rotation_deg")
+    time_scale = body.get("time_scale", "tai")
+    if time_scale not in TIME_SCALES:
+        raise invalid(f"{prefix}time_scale", 'must be "tai" or "utc"')
     if not 0.0 <= start < 100000.0:
         raise invalid(f"{prefix}exposure_start_mjd", "not a plausible MJD (0 to 100000)")
     if not end > start:
@@ -187,19 +195,25 @@ def parse_visit(body: Any, limits: LimitsConfig, now_unix: float, field: str = "
     if not -90.0 <= dec <= 90.0:
         raise invalid(f"{prefix}boresight_dec", "must be in [-90, 90]")
     if not limits.allow_reprocessing:
-        _check_time_window(start, end, limits, now_unix, prefix)
-    return Visit(visit_id, start, end, ra, dec, rotation)
+        _check_time_window(start, end, limits, now_unix, prefix, time_scale)
+    return Visit(visit_id, start, end, ra, dec, rotation, time_scale)
 
 
 def _check_time_window(
-    start_mjd: float, end_mjd: float, limits: LimitsConfig, now_unix: float, prefix: str
+    start_mjd: float,
+    end_mjd: float,
+    limits: LimitsConfig,
+    now_unix: float,
+    prefix: str,
+    time_scale: str = "tai",
 ) -> None:
     """Refuses exposures outside [now - past_window_s, now + future_window_s].
 
     A request for an old or far-future exposure is either a mistake or someone probing the
     catalog for where satellites were or will be; operators enable reprocessing explicitly.
+    The wall clock (UTC) is converted to the visit's scale: TAI runs 37 s ahead.
     """
-    now_mjd = MJD_UNIX_EPOCH + now_unix / 86400.0
+    now_mjd = mjd_now(now_unix, time_scale)
     if start_mjd < now_mjd - limits.past_window_s / 86400.0:
         raise invalid(
             f"{prefix}exposure_start_mjd",
