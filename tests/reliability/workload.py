@@ -16,6 +16,7 @@ from typing import Any
 
 from satveto.demo import DETECTOR, DETECTOR_PIXELS, PIXEL_SCALE_DEG, tangent_pixel
 from satveto.engine_client import EngineClient
+from satveto.timescales import mjd_now
 
 MJD_UNIX_EPOCH = 40587.0
 SCIENCE_DETECTORS = 189
@@ -38,7 +39,8 @@ class VisitPlan:
 
 
 def mjd_of(unix: float) -> float:
-    return MJD_UNIX_EPOCH + unix / 86400.0
+    """The TAI MJD (the default time scale of every request) of a wall-clock instant."""
+    return mjd_now(unix, "tai")
 
 
 async def geo_pointings(
