@@ -139,6 +139,7 @@ def engine_settings(
             "d_km_per_day": m.d_km_per_day,
             "margin_arcsec": m.margin_arcsec,
         },
+        "require_sunlit": m.require_sunlit,
         "site": {
             "latitude_deg": site.latitude_deg,
             "longitude_deg": site.longitude_deg,

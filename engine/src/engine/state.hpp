@@ -39,6 +39,7 @@ struct MatchingSettings {
     // UT1 - UTC and polar motion (configure's `earth_orientation`); never null.
     std::shared_ptr<const frames::EarthOrientation> earth_orientation =
         std::make_shared<const frames::EarthOrientation>();
+    bool require_sunlit = false;  // configure's `require_sunlit` (matching/shadow.hpp)
 };
 
 class EngineState {

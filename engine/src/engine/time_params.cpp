@@ -20,6 +20,12 @@ std::vector<double> column(const rpc::Params& table, std::string_view key) {
 
 }  // namespace
 
+bool read_bool(const rpc::Params& params, std::string_view key) {
+    const msgpack::object* value = params.find(key);
+    if (value == nullptr || value->type != msgpack::type::BOOLEAN) params.fail(key, "expected true or false");
+    return value->via.boolean;
+}
+
 frames::TimeScale read_time_scale(const rpc::Params& params) {
     const msgpack::object* value = params.find("time_scale");
     if (value == nullptr || value->type == msgpack::type::NIL) return frames::TimeScale::tai;

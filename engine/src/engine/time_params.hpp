@@ -14,6 +14,9 @@ namespace satveto::engine {
 // naming the field.
 frames::TimeScale read_time_scale(const rpc::Params& params);
 
+// A boolean param (true/false only), invalid_params naming it otherwise.
+bool read_bool(const rpc::Params& params, std::string_view key);
+
 // configure's `earth_orientation` map: {"mjd", "ut1_utc_s", "xp_arcsec", "yp_arcsec"} arrays
 // of equal length and optional "last_observed_mjd" (default: the last row, all observed).
 // Invalid tables are refused naming the column and row ("earth_orientation.mjd[3]: ...").

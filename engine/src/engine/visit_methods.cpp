@@ -52,7 +52,7 @@ std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& con
     const matching::CoarseEphemeris* ephemeris = kept && kept->catalog == catalog ? &kept->ephemeris : nullptr;
     auto tracks = std::make_shared<const matching::VisitTracks>(matching::precompute_visit(
         *catalog, v, settings->tolerance, settings->site, settings->earth_orientation, ephemeris,
-        context.state.threads()));
+        context.state.threads(), settings->require_sunlit));
     context.counters.registered += 1;
     if (tracks->used_cached_ephemeris) context.counters.with_kept_ephemeris += 1;
     return context.cache.insert(std::move(tracks));
@@ -148,7 +148,7 @@ geometry::TanWcs read_wcs(const Params& w) {
 }  // namespace
 
 void configure(EngineState& state, const Params& params, ResultPacker& out) {
-    params.reject_unknown({"tolerance", "site", "earth_orientation"});
+    params.reject_unknown({"tolerance", "site", "earth_orientation", "require_sunlit"});
     auto settings = std::make_shared<MatchingSettings>(*state.matching());
     if (params.has("tolerance")) {
         const Params t = params.sub("tolerance");
@@ -177,6 +177,7 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         settings->site = {lat * M_PI / 180.0, lon * M_PI / 180.0, height};
     }
     if (params.has("earth_orientation")) settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));
+    if (params.has("require_sunlit")) settings->require_sunlit = read_bool(params, "require_sunlit");
     state.set_matching(std::move(settings));
     out.pack_map(0);
 }
@@ -253,7 +254,9 @@ void visit_tracks(VisitContext& context, const Params& params, ResultPacker& out
     const auto visit = context.cache.find(visit_id);
     if (visit == nullptr)
         throw RpcError(rpc::code::unknown_visit, "visit_id: visit " + std::to_string(visit_id) + " is not registered");
-    out.pack_map(6);
+    out.pack_map(7);
+    out.pack("skipped_dark");
+    out.pack(static_cast<std::uint64_t>(visit->skipped_dark));
     out.pack("candidates");
     out.pack(visit->candidate_ids);
     out.pack("segments");  // [a_xi, a_eta, b_xi, b_eta, reach, candidate] in tangent-plane radians

@@ -5,6 +5,7 @@
 #include "frames/time_scales.hpp"
 #include "geometry/camera.hpp"
 #include "matching/refraction.hpp"
+#include "matching/shadow.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -27,6 +28,10 @@ Vec3 cross(const Vec3& a, const Vec3& b) {
 }
 double length(const Vec3& a) { return std::sqrt(dot(a, a)); }
 Vec3 scaled(const Vec3& a, double s) { return {a[0] * s, a[1] * s, a[2] * s}; }
+Vec3 multiply(const frames::Mat3& m, const Vec3& v) {
+    return {m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+            m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]};
+}
 Vec3 multiply_transposed(const frames::Mat3& m, const Vec3& v) {
     return {m[0][0] * v[0] + m[1][0] * v[1] + m[2][0] * v[2], m[0][1] * v[0] + m[1][1] * v[1] + m[2][1] * v[2],
             m[0][2] * v[0] + m[1][2] * v[1] + m[2][2] * v[2]};
@@ -83,6 +88,8 @@ struct VisitGeometry {
     double site_displacement_km;  // Earth-orientation bound
     // A leap second within the coarse grid: the chords that overlap it get a wider bound.
     std::optional<frames::LeapSecond> leap_second = std::nullopt;
+    bool require_sunlit = false;
+    frames::Vec3 sun_gcrs_km{};  // at mid-exposure
     // Prefilter: no chord whose cone stays farther than this from the boresight can be a
     // candidate (for chords at range >= prefilter_range_floor_km).
     double prefilter_cos = -1.0;
@@ -151,8 +158,28 @@ void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::
     }
 }
 
-// Dense track of one candidate as tangent-plane segments (reach still in true angle).
-void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w, std::uint32_t candidate_index,
+// With require_sunlit: true when every state is in the umbra with a margin covering the
+// object's position uncertainty (cross- and along-track, as the tolerance model states them),
+// the chords' deviation and the shadow's sweep over the window (shadow.hpp).
+bool dark_throughout(const VisitGeometry& g, const Window& w, const std::vector<sgp4::StateVector>& states,
+                     double deviation_km) {
+    if (!g.require_sunlit || states.empty()) return false;
+    const ToleranceModel& t = g.tolerance;
+    const double age = std::fabs(w.age_days);
+    const double half_window_days = std::max(g.mid_mjd_tai - w.begin_mjd, w.end_mjd - g.mid_mjd_tai);
+    const double uncertainty_km = (t.a_km + t.b_km_per_day * age) + (t.c_km + t.d_km_per_day * age) + deviation_km;
+    for (const sgp4::StateVector& s : states) {
+        if (s.error != sgp4::ErrorCode::ok) return false;
+        const Vec3 r = multiply(g.frame.teme_to_gcrs(), {s.r_km[0], s.r_km[1], s.r_km[2]});
+        const double margin = uncertainty_km + shadow_sweep_km(length(r), half_window_days);
+        if (!dark_with_margin(r, g.sun_gcrs_km, margin)) return false;
+    }
+    return true;
+}
+
+// Dense track of one candidate as tangent-plane segments (reach still in true angle).  Returns
+// false when the candidate was left out as dark (require_sunlit).
+bool trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w, std::uint32_t candidate_index,
                      std::vector<TrackSegment>& out, bool& veto_everything) {
     const sgp4::Satellite& satellite = g.catalog.satellites[object];
     const double wanted_step_s =
@@ -179,6 +206,7 @@ void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
     for (std::size_t j = 0; j < vertices; ++j) minutes[j] = sgp4::minutes_since_epoch(satellite, utc_of(mjd[j]));
     std::vector<sgp4::StateVector> states(vertices);
     sgp4::propagate_times(satellite, minutes, states);
+    if (dark_throughout(g, w, states, deviation_km)) return false;
 
     struct Vertex {
         bool usable = false;     // propagated
@@ -229,6 +257,7 @@ void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
         s.candidate = candidate_index;
         out.push_back(s);
     }
+    return true;
 }
 
 // Lists, for every detector, the segments that can touch it.
@@ -277,7 +306,7 @@ double field_of_view_radius_rad() { return geometry::camera_field_radius_rad(); 
 VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
                              const ToleranceModel& tolerance, const frames::Site& site,
                              const std::shared_ptr<const frames::EarthOrientation>& earth_orientation,
-                             const CoarseEphemeris* ephemeris, unsigned threads) {
+                             const CoarseEphemeris* ephemeris, unsigned threads, bool require_sunlit) {
     const auto started = std::chrono::steady_clock::now();
     VisitTracks visit;
     visit.params = params;
@@ -292,6 +321,8 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
                     field_of_view_radius_rad(), mid_mjd_tai, frames::mjd_utc_from_tai(mid_mjd_tai),
                     frames::star_frame_offset_bound_rad(frame.earth_speed_km_s()), frame.site_displacement_km()};
     visit.site_displacement_km = g.site_displacement_km;
+    g.require_sunlit = require_sunlit;
+    if (require_sunlit) g.sun_gcrs_km = sun_geocentric_km(mid_mjd_tai);
 
     // 1. Every object's padded window, and a coarse ephemeris covering all of them.
     std::vector<Window> windows(catalog.objects);
@@ -333,8 +364,10 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
         if (windows[i].unpropagated) ++visit.unpropagated_objects;
         if (!windows[i].candidate) continue;
         const auto index = static_cast<std::uint32_t>(visit.candidate_ids.size());
-        visit.candidate_ids.push_back(catalog.norad_ids[i]);
-        trace_candidate(g, i, windows[i], index, visit.segments, visit.veto_everything);
+        if (trace_candidate(g, i, windows[i], index, visit.segments, visit.veto_everything))
+            visit.candidate_ids.push_back(catalog.norad_ids[i]);
+        else
+            ++visit.skipped_dark;
     }
 
     // 4. Reach in tangent-plane units: the gnomonic projection stretches angles by at most

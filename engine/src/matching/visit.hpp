@@ -54,6 +54,7 @@ struct VisitTracks {
     double elapsed_ms = 0.0;
     bool used_cached_ephemeris = false;
     std::size_t unpropagated_objects = 0;  // objects whose model failed in the window (decayed, ...)
+    std::size_t skipped_dark = 0;  // candidates left out as in the umbra throughout (require_sunlit)
 };
 
 }  // namespace satveto::matching
