@@ -82,6 +82,8 @@ struct VisitGeometry {
     frames::TangentBasis basis;   // GCRS axes
     Vec3 boresight_teme;
     double field_radius_rad;
+    double start_mjd_tai;         // the exposure, converted once (not per object)
+    double end_mjd_tai;
     double mid_mjd_tai;
     double mid_mjd_utc;           // element ages are UTC differences (OMM EPOCH is UTC)
     double star_offset_rad;       // bound of the star-frame direction's offset from the geometric one
@@ -109,8 +111,8 @@ double corridor_rad(const VisitGeometry& g, double age_days, double range_km) {
 void set_window(const VisitGeometry& g, std::size_t i, Window& w) {
     w.age_days = g.mid_mjd_utc - g.catalog.epoch_mjd[i];
     const double pad_days = g.tolerance.time_pad_s(w.age_days, g.catalog.slowest_speed_km_s[i]) / 86400.0;
-    w.begin_mjd = g.params.start_mjd_tai() - pad_days;
-    w.end_mjd = g.params.end_mjd_tai() + pad_days;
+    w.begin_mjd = g.start_mjd_tai - pad_days;
+    w.end_mjd = g.end_mjd_tai + pad_days;
 }
 
 void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::vector<Vec3>& site_teme,
@@ -312,13 +314,15 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     visit.params = params;
     visit.tolerance = tolerance;
 
-    const double mid_mjd_tai = 0.5 * (params.start_mjd_tai() + params.end_mjd_tai());
+    const double start_mjd_tai = params.start_mjd_tai(), end_mjd_tai = params.end_mjd_tai();
+    const double mid_mjd_tai = 0.5 * (start_mjd_tai + end_mjd_tai);
     const frames::FrameSnapshot frame(mid_mjd_tai, site, *earth_orientation);
     const double ra = params.boresight_ra_deg * M_PI / 180.0;
     const double dec = params.boresight_dec_deg * M_PI / 180.0;
     VisitGeometry g{catalog, params, tolerance, frame, frames::tangent_basis(ra, dec),
                     multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
-                    field_of_view_radius_rad(), mid_mjd_tai, frames::mjd_utc_from_tai(mid_mjd_tai),
+                    field_of_view_radius_rad(), start_mjd_tai, end_mjd_tai, mid_mjd_tai,
+                    frames::mjd_utc_from_tai(mid_mjd_tai),
                     frames::star_frame_offset_bound_rad(frame.earth_speed_km_s()), frame.site_displacement_km()};
     visit.site_displacement_km = g.site_displacement_km;
     g.require_sunlit = require_sunlit;
@@ -326,7 +330,7 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
 
     // 1. Every object's padded window, and a coarse ephemeris covering all of them.
     std::vector<Window> windows(catalog.objects);
-    double need_begin = params.start_mjd_tai(), need_end = params.end_mjd_tai();
+    double need_begin = start_mjd_tai, need_end = end_mjd_tai;
     double max_age = 0.0;
     for (std::size_t i = 0; i < catalog.objects; ++i) {
         set_window(g, i, windows[i]);
