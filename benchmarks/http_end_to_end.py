@@ -112,6 +112,7 @@ def _visit(visit_id: int) -> dict[str, Any]:
         "visit_id": visit_id,
         "exposure_start_mjd": start,
         "exposure_end_mjd": start + 30.0 / 86400.0,
+        "time_scale": "utc",
         "boresight_ra": 150.1,
         "boresight_dec": -30.2,
         "rotation_deg": 12.5,
