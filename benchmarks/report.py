@@ -143,6 +143,7 @@ def one_scale_run(n: int, visits: int, rng: np.random.Generator) -> dict:
                     "visit_id": k + 1,
                     "exposure_start_mjd": mjd,
                     "exposure_end_mjd": mjd + 30 / 86400,
+                    "time_scale": "utc",
                     "boresight_ra": ra,
                     "boresight_dec": dec,
                     "rotation_deg": float(rng.uniform(0, 360)),

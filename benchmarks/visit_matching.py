@@ -34,6 +34,7 @@ sys.path[:0] = [str(Path(__file__).resolve().parent.parent / p) for p in ("front
 
 from satveto.catalog.demo import build_demo_catalog  # noqa: E402
 from satveto.catalog.omm import sgp4_omm_fields  # noqa: E402
+from satveto.earth_orientation import load_earth_orientation  # noqa: E402
 from satveto.engine_process import EngineProcess  # noqa: E402
 from support import BlockingEngineClient  # noqa: E402
 
@@ -132,7 +133,9 @@ def crossing_scenario(
         if not record["OBJECT_NAME"].startswith("DEMO-STARLINK"):
             continue
         mjd = 40587 + time.time() / 86400 + 5 / 86400
-        seen = client.call("observe", {"elements": record, "mjd": [mjd + 15 / 86400]})
+        seen = client.call(
+            "observe", {"elements": record, "mjd": [mjd + 15 / 86400], "time_scale": "utc"}
+        )
         if seen["errors"][0] != 0 or seen["range_km"][0] > 1500:
             continue
         ra, dec = seen["ra_deg"][0], seen["dec_deg"][0]
@@ -140,6 +143,7 @@ def crossing_scenario(
             "visit_id": visit_id,
             "exposure_start_mjd": mjd,
             "exposure_end_mjd": mjd + 30 / 86400,
+            "time_scale": "utc",
             "boresight_ra": ra,
             "boresight_dec": dec,
             "rotation_deg": 0.0,
@@ -195,6 +199,11 @@ def main() -> None:
         try:
             asyncio.run(engine.wait_ready())
             client = BlockingEngineClient(engine.socket_path, timeout_s=600)
+            # As the frontend does: the IERS table first (without it every corridor carries
+            # the 0.9 s UT1 bound).
+            eop = load_earth_orientation(time.time())
+            if eop.table is not None:
+                client.call("configure", {"earth_orientation": eop.table.to_params()})
             client.call(
                 "load_catalog",
                 {"generation": "bench", "fetched_at_unix": time.time(), "objects": catalog},
@@ -222,6 +231,7 @@ def main() -> None:
                     "visit_id": k,
                     "exposure_start_mjd": mjd,
                     "exposure_end_mjd": mjd + 30 / 86400,
+                    "time_scale": "utc",
                     "boresight_ra": ra,
                     "boresight_dec": dec,
                     "rotation_deg": float(rng.uniform(0, 360)),

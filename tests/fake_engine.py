@@ -45,6 +45,7 @@ VISIT_KEYS = (
     "boresight_ra",
     "boresight_dec",
     "rotation_deg",
+    "time_scale",
 )
 DETECTORS = range(189)  # LSSTCam science detectors
 
@@ -443,6 +444,7 @@ def sample_visit(
         "boresight_ra": round(ra, 6),
         "boresight_dec": dec,
         "rotation_deg": 12.5,
+        "time_scale": "tai",
     }
     visit.update(changes)
     return visit

@@ -35,6 +35,7 @@ from fake_engine import (
     start_frontend,
 )
 from oracle import camera
+from oracle.star_frame import star_frame, utc_to_tai_mjd
 from oracle.tracks import Oracle
 from oracle.visits import NOW, generate_visits
 from satveto.app_keys import CATALOG
@@ -48,10 +49,9 @@ BOX_HALF_PX = 3  # a 7 x 7 pixel footprint
 FAR_DEG = 0.05  # "far": this much beyond the corridor and margin of every object in view
 # The engine's default tolerance model (engine/src/matching/tolerance.hpp, DESIGN.md).
 MIN_ARCSEC, A_KM, B_KM_PER_DAY, MARGIN_ARCSEC = 20.0, 1.0, 0.2, 5.0
-#: TAI - UTC since 2017.  The oracle's MJDs are UTC; AP sends TAI.  Until the engine reads HTTP
-#: MJDs as TAI (DESIGN.md "Time scale", the physics branch), the service takes them as UTC, so
-#: the client is given UTC here; after that merge, set this to 37.0.
-HTTP_MJD_OFFSET_S = 0.0
+#: TAI - UTC since 2017.  The oracle's visits are written in UTC MJDs; AP sends TAI, and the
+#: service reads the AP protocol's MJDs as TAI (DESIGN.md "Time scale").
+HTTP_MJD_OFFSET_S = 37.0
 
 
 @dataclass(frozen=True)
@@ -94,19 +94,24 @@ async def service(
     await engine.close()
 
 
-def on_track_positions(oracle: Oracle, visit: dict[str, Any]) -> list[tuple[float, float]]:
-    """Sky positions (ra, dec degrees) on the oracle tracks crossing the field during the
-    exposure: the one place this test asks the oracle where satellites are.
+def on_track_positions(world: World, visit: dict[str, Any]) -> list[tuple[float, float]]:
+    """Sky positions (ra, dec degrees) of satellites crossing the field during the exposure, as a
+    Gaia-fitted WCS would place their images: the one place this test asks where they are.
 
-    Today's oracle gives geometric GCRS directions at UTC MJDs; the star-frame oracle being
-    built replaces it here (and HTTP_MJD_OFFSET_S above becomes TAI - UTC).
+    The dense geometric oracle finds the crossings and their instants (UTC); the rigorous
+    star-frame oracle (tests/oracle/star_frame.py: light time, aberration, IERS Earth
+    orientation, with astropy) gives the positions at those instants read in TAI.
     """
+    records = {record["NORAD_CAT_ID"]: record for record in world.catalog}
     positions = []
     fov = camera.fov_radius_deg()
-    for track in oracle.tracks(visit, pad_s=0.0, radius_deg=fov).values():
+    for norad, track in world.oracle.tracks(visit, pad_s=0.0, radius_deg=fov).items():
         inside = np.flatnonzero(track.within(fov - 0.05))
-        for k in inside[:: max(1, len(inside) // 4)][:4]:
-            positions.append((float(track.ra_deg[k]), float(track.dec_deg[k])))
+        picks = inside[:: max(1, len(inside) // 4)][:4]
+        if len(picks) == 0:
+            continue
+        seen = star_frame(records[norad], utc_to_tai_mjd(track.mjd[picks]))
+        positions.extend(zip(seen.ra_deg.tolist(), seen.dec_deg.tolist(), strict=True))
     return positions
 
 
@@ -195,7 +200,7 @@ async def test_on_track_sources_are_withheld_and_far_ones_allowed(
         await client.populate_visit_cache(info)
         per_detector: dict[int, list[tuple[int, list[list[float]], bool]]] = {}
         next_id = visit["visit_id"] * 1000
-        for ra, dec in on_track_positions(world.oracle, visit):
+        for ra, dec in on_track_positions(world, visit):
             for detector, corners in box_corners(visit, ra, dec):
                 next_id += 1
                 per_detector.setdefault(detector, []).append((next_id, corners, True))
@@ -225,7 +230,7 @@ async def test_unknown_visit_is_404_then_the_clients_retry_succeeds(
     visit = world.visits[0]
     info = ap_visit_info(visit)
     client = ApClient(service.base, client_tls)
-    positions = on_track_positions(world.oracle, visit)
+    positions = on_track_positions(world, visit)
     (detector, corners), *_ = (hit for ra, dec in positions for hit in box_corners(visit, ra, dec))
     allowed = await client.allow_list(info, detector, [(1, corners)])
     assert allowed == []

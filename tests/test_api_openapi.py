@@ -164,7 +164,7 @@ async def test_live_responses_conform(
 
     # The AP protocol's visit: no rotation, and an exposure of its own (one camera: no overlap).
     ap_visit = sample_visit(visit["visit_id"] + 1, ago_s=180.0)
-    del ap_visit["rotation_deg"]
+    del ap_visit["rotation_deg"], ap_visit["time_scale"]  # the AP protocol has neither
     ap_visit["historical"] = False
     ap_veto = {
         "visit_id": ap_visit["visit_id"],
@@ -217,6 +217,7 @@ async def test_live_responses_conform(
     await api.call("POST", "/v1/visits", 500, sample_visit(visit_id=77, ago_s=120.0))
     faulty_ap_visit = {k: v for k, v in sample_visit(visit_id=78, ago_s=240.0).items()}
     faulty_ap_visit.pop("rotation_deg", None)
+    faulty_ap_visit.pop("time_scale", None)
     await api.call("PUT", "/visit_cache", 500, {**faulty_ap_visit, "historical": False})
     fake.clear_faults()
     await api.call("GET", "/metrics", 200)

@@ -151,7 +151,9 @@ def test_propagate_matches_python_sgp4(
         omm.initialize(satellite, sgp4_omm_fields(record))
         start = satellite.jdsatepoch - 2400000.5 + satellite.jdsatepochF
         instants = [start + k / 8 for k in range(-24, 25)]
-        result = engine_rpc.call("propagate", {"elements": record, "mjd": instants})
+        result = engine_rpc.call(
+            "propagate", {"elements": record, "mjd": instants, "time_scale": "utc"}
+        )
         for k, mjd in enumerate(instants):
             day = math.floor(mjd)
             error, r, v = satellite.sgp4(day + 2400000.5, mjd - day)

@@ -74,7 +74,6 @@ def test_values_are_read_and_typed(tmp_path: Path) -> None:
             {"matching": {"require_sunlit": "yes"}},
             "matching.require_sunlit: expected true or false",
         ),
-        ({"matching": {"require_sunlit": True}}, "matching.require_sunlit: not supported yet"),
         ({"limits": {"max_sources": 0}}, "limits.max_sources: must be between"),
     ],
 )

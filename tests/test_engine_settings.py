@@ -9,6 +9,7 @@ from pathlib import Path
 
 from fake_engine import FakeHarness, api_config, start_frontend
 from satveto.app import engine_settings
+from satveto.earth_orientation import load_earth_orientation
 
 pytest_plugins = ["test_api_fixtures"]
 
@@ -29,7 +30,8 @@ async def test_engine_is_configured_at_start_and_after_restart(
         matching={"min_arcsec": 12.5, "margin_arcsec": 3.0},
         site={"latitude_deg": -30.0, "longitude_deg": -70.5, "height_m": 2600.0},
     )
-    expected = engine_settings(config)
+    expected = engine_settings(config, load_earth_orientation(time.time()))
+    assert len(expected["earth_orientation"]["mjd"]) > 100  # the IERS table goes along
     assert expected["tolerance"]["min_arcsec"] == 12.5
     assert expected["site"] == {"latitude_deg": -30.0, "longitude_deg": -70.5, "height_m": 2600.0}
     front = await start_frontend(config)

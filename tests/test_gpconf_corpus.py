@@ -132,7 +132,10 @@ def test_every_valid_set_propagates_as_python_sgp4(
             record = by_id[(path.name, satrec.satnum)]
             epoch_mjd = _mjd_of(satrec)
             mjds = [epoch_mjd + off for off in OFFSETS_D]
-            ours = engine_rpc.call("propagate", {"elements": record, "mjd": mjds})
+            # python-sgp4 is given UTC Julian dates: the engine is told the scale.
+            ours = engine_rpc.call(
+                "propagate", {"elements": record, "mjd": mjds, "time_scale": "utc"}
+            )
             for k, mjd in enumerate(mjds):
                 jd = 2400000.5 + math.floor(mjd)
                 error, r, _ = satrec.sgp4(jd, mjd - math.floor(mjd))

@@ -22,16 +22,15 @@ import pytest
 from oracle import camera
 from satveto import plot
 from satveto.catalog.demo import build_demo_catalog
+from satveto.timescales import mjd_now
 from support import BlockingEngineClient
 
 pytest.importorskip("matplotlib")
 
-MJD_UNIX_EPOCH = 40587.0
-
 
 def geo_visit(client: BlockingEngineClient, records: list[dict[str, Any]]) -> dict[str, Any]:
     """A 30 s visit centred on a GEO object above the horizon (as `satveto demo` does)."""
-    start = MJD_UNIX_EPOCH + time.time() / 86400.0
+    start = mjd_now(time.time(), "tai")  # the default scale of observe and register_visit
     mid = start + 15 / 86400
     for record in records:
         if not record["OBJECT_NAME"].startswith("DEMO-GEO"):

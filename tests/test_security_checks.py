@@ -42,12 +42,13 @@ from reliability.procfs import CAP_IPC_LOCK, core_limit, group_of_proc_dir, has_
 from reliability.scale import SOAK, report
 from reliability.stack import FrontendProcess, LoggedEngine, free_port, start_app, write_toml
 from satveto.engine_process import engine_binary
+from satveto.timescales import mjd_now
 
 pytest_plugins = ["test_api_fixtures"]  # fake_harness, socket_dir
 
 SECRET = "a-secret-for-the-security-checks-0123"
 NOBODY = 65534
-MJD_UNIX_EPOCH = 40587.0
+
 VETO_METHODS = ("register_visit", "filter_sources")
 
 JSON = {"Content-Type": "application/json"}  # the only media type the API accepts
@@ -207,7 +208,7 @@ async def test_embedded_visit_outside_the_window_is_refused(
     shift_s: float,
     field: str,
 ) -> None:
-    start = MJD_UNIX_EPOCH + (time.time() + shift_s) / 86400.0
+    start = mjd_now(time.time() + shift_s, "tai")  # the visit's (default) scale
     visit = sample_visit(exposure_start_mjd=start, exposure_end_mjd=start + 30.0 / 86400.0)
     status, answer = await post(
         http_session, f"{fake_frontend.base}/v1/diasources", diasource_body(visit=visit)

@@ -563,8 +563,9 @@ def test_pixel_boxes_and_their_sky_corners_agree(world: World) -> None:
         by_wcs_corners = allowed(sky_corners=wcs_corners)
         # A TAN WCS maps pixel lines to great circles: the two footprints are the same quad.
         assert by_wcs == by_wcs_corners, (visit_id, detector)
-        # The camera path grows boxes by the bound on its edges' bow (< 0.1"): it may veto a
-        # few more, never fewer.
+        # The camera path grows boxes by the bound on its edges' bow (< 0.1") and by the bound
+        # on differential refraction across the field (docs/matching.md, up to ~11" at 30 deg
+        # altitude; sky corners need none): it vetoes a band more, never fewer.
         assert by_camera <= by_camera_corners, (visit_id, detector)
         counts["camera_only_vetoes"] += len(by_camera_corners - by_camera)
         for i, (_, on_track) in enumerate(entries):
@@ -577,4 +578,5 @@ def test_pixel_boxes_and_their_sky_corners_agree(world: World) -> None:
     print(f"\npixel boxes vs sky corners: {dict(counts)}")
     assert counts["on_track"] >= 300
     assert counts["allowed"] >= 300
-    assert counts["camera_only_vetoes"] <= 0.01 * counts["sources"]
+    # The band is a few arcseconds wide around each corridor: a few percent of the sources.
+    assert counts["camera_only_vetoes"] <= 0.06 * counts["sources"]

@@ -31,6 +31,7 @@ def visit(visit_id: int = 1, **changes: object) -> dict:
         "boresight_ra": 150.1,
         "boresight_dec": -30.2,
         "rotation_deg": 12.5,
+        "time_scale": "utc",  # MJD above is a UTC instant
     }
     fields.update(changes)
     return fields

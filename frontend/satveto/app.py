@@ -26,6 +26,7 @@ from satveto.app_keys import (
 )
 from satveto.catalog.sources import CatalogSource
 from satveto.config import Config, check_test_switches
+from satveto.earth_orientation import EarthOrientationData, load_earth_orientation
 from satveto.engine_client import EngineClient
 from satveto.errors import ApiError, error_response
 from satveto.handlers import ap, diasources, metrics, openapi, ops, visits
@@ -128,11 +129,13 @@ def admission_middlewares(config: Config) -> list[security.Middleware]:
     return middlewares
 
 
-def engine_settings(config: Config) -> dict[str, Any]:
+def engine_settings(
+    config: Config, earth_orientation: EarthOrientationData | None = None
+) -> dict[str, Any]:
     """The `configure` RPC params: the matching tolerance, the site and the largest sky-corner
-    footprint, from this config."""
+    footprint, from this config, and the IERS Earth-orientation table when one was loaded."""
     m, site = config.matching, config.site
-    return {
+    settings: dict[str, Any] = {
         "tolerance": {
             "min_arcsec": m.min_arcsec,
             "a_km": m.a_km,
@@ -141,6 +144,7 @@ def engine_settings(config: Config) -> dict[str, Any]:
             "d_km_per_day": m.d_km_per_day,
             "margin_arcsec": m.margin_arcsec,
         },
+        "require_sunlit": m.require_sunlit,
         "site": {
             "latitude_deg": site.latitude_deg,
             "longitude_deg": site.longitude_deg,
@@ -148,6 +152,9 @@ def engine_settings(config: Config) -> dict[str, Any]:
         },
         "max_footprint_deg": config.limits.max_footprint_deg,
     }
+    if earth_orientation is not None and earth_orientation.table is not None:
+        settings["earth_orientation"] = earth_orientation.table.to_params()
+    return settings
 
 
 def create_app(
@@ -155,8 +162,12 @@ def create_app(
     engine: EngineClient | None = None,
     *,
     catalog_source: CatalogSource | None = None,
+    earth_orientation: EarthOrientationData | None = None,
 ) -> web.Application:
-    """The application; with `catalog_source` it also fetches and refreshes the catalog."""
+    """The application; with `catalog_source` it also fetches and refreshes the catalog.
+
+    `earth_orientation`: the IERS table; by default read from the astropy-iers-data package.
+    """
     check_test_switches(config)  # also for a Config built in code, not only one loaded
     app = web.Application(
         middlewares=[
@@ -171,8 +182,10 @@ def create_app(
     )
     app[CONFIG] = config
     app[ENGINE] = engine
-    app[READINESS] = ReadinessService(engine, config.catalog.max_age_s)
+    earth_orientation = earth_orientation or load_earth_orientation(time.time())
+    app[READINESS] = ReadinessService(engine, config.catalog.max_age_s, earth_orientation)
     app[METRICS] = Metrics()
+    app[METRICS].earth_orientation_age.set_function(lambda: earth_orientation.age_s(time.time()))
     app[CATALOG] = CatalogService(engine, config.catalog.min_fraction)
     app[VISITS] = VisitRegistry()
     refresher = None
@@ -189,7 +202,7 @@ def create_app(
         app[METRICS],
         config.catalog.max_age_s,
         request_wait_s=config.engine.timeout_s,
-        engine_settings=engine_settings(config),
+        engine_settings=engine_settings(config, earth_orientation),
         on_catalog_lost=refresher.request_refresh if refresher is not None else None,
     )
     gate = CameraGate(config.limits, config.site)  # one camera for every client and path

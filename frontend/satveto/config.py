@@ -137,10 +137,6 @@ class MatchingConfig:
     def check(self) -> None:
         for name in ("min_arcsec", "a_km", "b_km_per_day", "c_km", "d_km_per_day", "margin_arcsec"):
             _require_range(f"matching.{name}", getattr(self, name), 0.0, 1e6)
-        if self.require_sunlit:
-            raise ConfigError(
-                "matching.require_sunlit: not supported yet; every object is vetoed, lit or not"
-            )
 
 
 @dataclass(frozen=True)

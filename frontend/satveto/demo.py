@@ -121,6 +121,7 @@ async def sample_requests(
         "boresight_ra": ra0,
         "boresight_dec": dec0,
         "rotation_deg": 0.0,
+        "time_scale": "tai",
     }
     sources = []
     for ra, dec in zip(seen["ra_deg"], seen["dec_deg"], strict=True):

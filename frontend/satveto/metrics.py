@@ -55,6 +55,11 @@ class Metrics:
             "Age of the catalog in force, from its fetch time",
             registry=r,
         )
+        self.earth_orientation_age = Gauge(
+            "satveto_earth_orientation_age_seconds",
+            "Age of the last observed (not predicted) IERS UT1 value sent to the engine",
+            registry=r,
+        )
         # Rounded (rounded_size): an exact count would tell a client when one object is added.
         self.catalog_objects = Gauge(
             "satveto_catalog_objects",

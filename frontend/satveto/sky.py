@@ -21,33 +21,29 @@ import math
 
 import numpy as np
 
+from satveto.timescales import mjd_now, tai_minus_utc_s
+
 MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
 JD_MINUS_MJD = 2400000.5
 J2000_JD = 2451545.0
 
-#: TAI - UTC in seconds, in force since 2017-01-01 (IERS Bulletin C: no leap second announced
-#: since).  A constant on purpose for now: the time-scale work centralises leap seconds, and
-#: :func:`mjd_to_unix` is the one place the plausibility checks convert a request's MJD.
-TAI_MINUS_UTC_S = 37.0
-
 
 def mjd_to_unix(mjd: float, scale: str = "tai") -> float:
-    """The POSIX time (UTC seconds) of an MJD in ``scale`` ("tai" or "utc")."""
-    unix = (mjd - MJD_UNIX_EPOCH) * 86400.0
-    if scale == "tai":
-        return unix - TAI_MINUS_UTC_S
+    """The POSIX time (UTC seconds) of an MJD in ``scale`` ("tai" or "utc"); leap seconds
+    from satveto.timescales, the one owner of TAI - UTC."""
     if scale == "utc":
-        return unix
-    raise ValueError(f"unknown time scale {scale!r}")
+        return (mjd - MJD_UNIX_EPOCH) * 86400.0
+    if scale != "tai":
+        raise ValueError(f"unknown time scale {scale!r}")
+    # TAI - UTC is looked up at the TAI instant read as UTC: off only within 37 s of a leap.
+    return (mjd - MJD_UNIX_EPOCH) * 86400.0 - tai_minus_utc_s(mjd)
 
 
 def unix_to_mjd(unix: float, scale: str = "tai") -> float:
     """The MJD in ``scale`` of a POSIX time (inverse of :func:`mjd_to_unix`)."""
-    if scale == "tai":
-        unix = unix + TAI_MINUS_UTC_S
-    elif scale != "utc":
+    if scale not in ("tai", "utc"):
         raise ValueError(f"unknown time scale {scale!r}")
-    return MJD_UNIX_EPOCH + unix / 86400.0
+    return mjd_now(unix, scale)
 
 
 def gmst_rad(unix: float | np.ndarray) -> np.ndarray:

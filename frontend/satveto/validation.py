@@ -38,8 +38,9 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from satveto.config import LimitsConfig
 from satveto.errors import ApiError
+from satveto.timescales import MJD_UNIX_EPOCH as MJD_UNIX_EPOCH  # re-exported (UTC clock MJDs)
+from satveto.timescales import mjd_now
 
-MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
 MAX_ID = (1 << 63) - 1  # ids fit a signed 64-bit integer on every side (engine, AP databases)
 MAX_DETECTOR = (1 << 31) - 1  # the engine decides which detectors exist
 MAX_PIXEL = (1 << 31) - 1
@@ -113,13 +114,15 @@ class Visit(Struct, frozen=True):
     historical: bool = False
 
     def to_params(self) -> dict[str, Any]:
-        """The engine's ``register_visit`` params (and the HTTP ``visit`` object)."""
+        """The engine's ``register_visit`` params (and the HTTP ``visit`` object); the time
+        scale is always explicit."""
         params: dict[str, Any] = {
             "visit_id": self.visit_id,
             "exposure_start_mjd": self.exposure_start_mjd,
             "exposure_end_mjd": self.exposure_end_mjd,
             "boresight_ra": self.boresight_ra,
             "boresight_dec": self.boresight_dec,
+            "time_scale": self.time_scale,
         }
         if self.rotation_deg is not None:
             params["rotation_deg"] = self.rotation_deg
@@ -422,19 +425,24 @@ def check_visit(visit: Visit, limits: LimitsConfig, now_unix: float, prefix: str
     # A historical visit is old by definition; it is matched against a catalog of its own
     # epoch (or refused 503), never against today's elements, so the window does not apply.
     if not limits.allow_reprocessing and not visit.historical:
-        _check_time_window(start, end, limits, now_unix, prefix)
+        _check_time_window(start, end, limits, now_unix, prefix, visit.time_scale)
 
 
 def _check_time_window(
-    start_mjd: float, end_mjd: float, limits: LimitsConfig, now_unix: float, prefix: str
+    start_mjd: float,
+    end_mjd: float,
+    limits: LimitsConfig,
+    now_unix: float,
+    prefix: str,
+    time_scale: str = "tai",
 ) -> None:
     """Refuses exposures outside [now - past_window_s, now + future_window_s].
 
     A request for an old or far-future exposure is either a mistake or someone probing the
     catalog for where satellites were or will be; operators enable reprocessing explicitly.
-    The MJDs may be TAI or UTC: the 37 s between them is nothing against the window.
+    The wall clock (UTC) is converted to the visit's scale: TAI runs 37 s ahead.
     """
-    now_mjd = MJD_UNIX_EPOCH + now_unix / 86400.0
+    now_mjd = mjd_now(now_unix, time_scale)
     if start_mjd < now_mjd - limits.past_window_s / 86400.0:
         raise invalid(
             f"{prefix}exposure_start_mjd",

@@ -159,6 +159,7 @@ def visit(visit_id: int = 7, rotation: float | None = 0.0, **changes: Any) -> di
         "visit_id": visit_id,
         "exposure_start_mjd": START_MJD,
         "exposure_end_mjd": START_MJD + 30.0 / 86400.0,
+        "time_scale": "utc",  # START_MJD is 2026-01-01T00:00 UTC, as GEO_TRACK was computed
         "boresight_ra": ra,
         "boresight_dec": dec,
     }

@@ -36,6 +36,7 @@ from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import validate_catalog
 from satveto.catalog.sources import CatalogSource
 from satveto.config import Config
+from satveto.earth_orientation import load_earth_orientation
 from satveto.engine_client import EngineClient
 from satveto.engine_process import EngineProcess
 from satveto.tls import allowlist_listener, server_ssl_context
@@ -181,7 +182,9 @@ class ReferenceEngine:
     ) -> ReferenceEngine:
         engine = await start_engine(directory / "reference.sock", directory / "reference.log")
         reference = cls(engine)
-        await reference.client.call("configure", engine_settings(config))
+        # The same settings the frontend sends, the IERS table included.
+        settings = engine_settings(config, load_earth_orientation(time.time()))
+        await reference.client.call("configure", settings)
         await reference.client.call(
             "load_catalog",
             {"generation": "reference", "fetched_at_unix": time.time(), "objects": list(records)},

@@ -20,6 +20,7 @@ from oracle import wcs as tanwcs
 from satveto import sky
 from satveto.demo import DETECTOR, DETECTOR_PIXELS
 from satveto.engine_client import EngineClient
+from satveto.timescales import mjd_now
 
 MJD_UNIX_EPOCH = 40587.0
 SCIENCE_DETECTORS = 189
@@ -42,7 +43,8 @@ class VisitPlan:
 
 
 def mjd_of(unix: float) -> float:
-    return MJD_UNIX_EPOCH + unix / 86400.0
+    """The TAI MJD (the default time scale of every request) of a wall-clock instant."""
+    return mjd_now(unix, "tai")
 
 
 #: Lowest altitude of a GEO pointing: the service refuses visits below 15 degrees.

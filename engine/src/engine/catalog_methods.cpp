@@ -4,6 +4,7 @@
 #include "engine/catalog_set.hpp"
 #include "engine/log.hpp"
 #include "engine/omm_params.hpp"
+#include "engine/time_params.hpp"
 #include "frames/frames.hpp"
 #include "rpc/errors.hpp"
 
@@ -86,9 +87,11 @@ void drop_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPack
 
 namespace {
 
-// The states of {"elements", "mjd"} params, with the instants read back for the caller.
-std::vector<sgp4::StateVector> states_for(const rpc::Params& params, std::vector<double>& mjds) {
-    params.reject_unknown({"elements", "mjd"});
+// The states of {"elements", "mjd", "time_scale"?} params, with the instants read back for
+// the caller as TAI MJDs.
+std::vector<sgp4::StateVector> states_for(const rpc::Params& params, std::vector<double>& mjds_tai) {
+    params.reject_unknown({"elements", "mjd", "time_scale"});
+    const frames::TimeScale scale = read_time_scale(params);
     const sgp4::OmmElements omm = read_omm(params.sub("elements"));
     const sgp4::Expected<sgp4::Satellite> satellite = sgp4::init_satellite(omm);
     if (!satellite)
@@ -97,11 +100,14 @@ std::vector<sgp4::StateVector> states_for(const rpc::Params& params, std::vector
     const msgpack::object& instants = params.require_array("mjd");
     const std::uint32_t n = instants.via.array.size;
     if (n > max_propagate_instants) params.fail("mjd", "at most 1000000 instants per call");
-    mjds.resize(n);
+    mjds_tai.resize(n);
     std::vector<double> minutes(n);
     for (std::uint32_t i = 0; i < n; ++i) {
-        mjds[i] = rpc::as_double(instants.via.array.ptr[i], rpc::indexed_name("mjd", i));
-        minutes[i] = sgp4::minutes_since_epoch(*satellite, mjds[i]);
+        const double mjd = rpc::as_double(instants.via.array.ptr[i], rpc::indexed_name("mjd", i));
+        // SGP4 counts UTC minutes from the UTC epoch; the frames want TAI.
+        mjds_tai[i] = frames::mjd_tai_from(scale, mjd);
+        const double mjd_utc = scale == frames::TimeScale::utc ? mjd : frames::mjd_utc_from_tai(mjd);
+        minutes[i] = sgp4::minutes_since_epoch(*satellite, mjd_utc);
     }
     std::vector<sgp4::StateVector> states(n);
     sgp4::propagate_times(*satellite, minutes, states);
@@ -128,18 +134,22 @@ void propagate(const rpc::Params& params, rpc::ResultPacker& out) {
 }
 
 void observe(const EngineState& state, const rpc::Params& params, rpc::ResultPacker& out) {
-    std::vector<double> mjds;
-    const std::vector<sgp4::StateVector> states = states_for(params, mjds);
+    std::vector<double> mjds_tai;
+    const std::vector<sgp4::StateVector> states = states_for(params, mjds_tai);
     const auto n = static_cast<std::uint32_t>(states.size());
-    const frames::Site site = state.matching()->site;
-    std::vector<double> ra(n), dec(n), range(n);
+    const std::shared_ptr<const MatchingSettings> settings = state.matching();
+    std::vector<double> ra(n), dec(n), geometric_ra(n), geometric_dec(n), range(n);
     std::optional<frames::FrameSnapshot> frame;
     for (std::uint32_t i = 0; i < n; ++i) {
         if (states[i].error != sgp4::ErrorCode::ok) continue;
         // One snapshot serves instants within an hour of it (see frames.hpp).
-        if (!frame || std::fabs(mjds[i] - frame->reference_mjd_utc()) > 1.0 / 24.0) frame.emplace(mjds[i], site);
-        const frames::Vec3 d = frame->topocentric_gcrs({states[i].r_km[0], states[i].r_km[1], states[i].r_km[2]}, mjds[i]);
-        frames::ra_dec_of(d, ra[i], dec[i]);
+        if (!frame || std::fabs(mjds_tai[i] - frame->reference_mjd_tai()) > 1.0 / 24.0)
+            frame.emplace(mjds_tai[i], settings->site, *settings->earth_orientation);
+        const frames::Vec3 r{states[i].r_km[0], states[i].r_km[1], states[i].r_km[2]};
+        const frames::Vec3 v{states[i].v_km_s[0], states[i].v_km_s[1], states[i].v_km_s[2]};
+        const frames::Vec3 d = frame->topocentric_gcrs(r, mjds_tai[i]);
+        frames::ra_dec_of(d, geometric_ra[i], geometric_dec[i]);
+        frames::ra_dec_of(frame->star_frame_gcrs(r, v, mjds_tai[i]), ra[i], dec[i]);
         range[i] = std::sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
     }
     auto pack_column = [&](const char* key, const std::vector<double>& values, double scale) {
@@ -150,9 +160,11 @@ void observe(const EngineState& state, const rpc::Params& params, rpc::ResultPac
             else out.pack_nil();
         }
     };
-    out.pack_map(4);
+    out.pack_map(6);
     pack_column("ra_deg", ra, 180.0 / M_PI);
     pack_column("dec_deg", dec, 180.0 / M_PI);
+    pack_column("geometric_ra_deg", geometric_ra, 180.0 / M_PI);
+    pack_column("geometric_dec_deg", geometric_dec, 180.0 / M_PI);
     pack_column("range_km", range, 1.0);
     out.pack("errors");
     out.pack_array(n);

@@ -18,8 +18,9 @@ void drop_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPack
 // TEME states of one element set at the given instants (diagnostics; never a catalog lookup).
 void propagate(const rpc::Params& params, rpc::ResultPacker& out);
 
-// Topocentric geometric RA/Dec (GCRS axes) and range from the configured site, through the
-// same frame chain as the matching (diagnostics and tests; never a catalog lookup).
+// Topocentric star-frame RA/Dec (what a WCS fitted to stars reads; star_frame.hpp), the
+// geometric RA/Dec (GCRS) and range from the configured site, through the same frame chain
+// as the matching (diagnostics and tests; never a catalog lookup).
 void observe(const EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);
 
 }  // namespace satveto::engine

@@ -1,6 +1,7 @@
 #include "engine/ephemeris_keeper.hpp"
 
 #include "engine/log.hpp"
+#include "frames/time_scales.hpp"
 
 #include <chrono>
 
@@ -12,10 +13,10 @@ constexpr double ahead_s = 900.0;    // and ends this long after now
 constexpr double lead_s = 480.0;     // rebuild when the end is closer than this
 constexpr auto poll = std::chrono::seconds(20);
 
-double now_mjd() {
+double now_mjd_tai() {
     const double unix_s =
         std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-    return 40587.0 + unix_s / 86400.0;
+    return frames::mjd_tai_from_utc(40587.0 + unix_s / 86400.0);  // the system clock counts UTC
 }
 
 }  // namespace
@@ -45,9 +46,9 @@ void EphemerisKeeper::run(std::stop_token stop) {
         const std::shared_ptr<const Catalog> catalog = state_.catalog();
         const std::shared_ptr<const MatchingSettings> settings = state_.matching();
         const std::shared_ptr<const KeptEphemeris> kept = current_.load();
-        const double now = now_mjd();
+        const double now = now_mjd_tai();
         const bool stale = kept == nullptr || kept->catalog != catalog ||
-                           !kept->ephemeris.has_cones_for(settings->site) ||
+                           !kept->ephemeris.has_cones_for(settings->site, settings->earth_orientation.get()) ||
                            kept->ephemeris.time_of(kept->ephemeris.steps() - 1) - now < lead_s / 86400.0;
         if (catalog != nullptr && stale) {
             const auto started = std::chrono::steady_clock::now();
@@ -57,7 +58,7 @@ void EphemerisKeeper::run(std::stop_token stop) {
             next->settings = settings;
             next->ephemeris = matching::CoarseEphemeris::build(*catalog, now - behind_s / 86400.0,
                                                                matching::coarse_step_s, steps, 1);
-            next->ephemeris.attach_cones(settings->site, 1);
+            next->ephemeris.attach_cones(settings->site, settings->earth_orientation, 1);
             next->build_ms =
                 std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             current_.store(std::move(next));

@@ -39,6 +39,10 @@ struct MatchingSettings {
     matching::ToleranceModel tolerance;
     frames::Site site = frames::rubin_site();
     double max_footprint_deg = matching::default_max_footprint_deg;  // sky-corner span limit (secrecy)
+    // UT1 - UTC and polar motion (configure's `earth_orientation`); never null.
+    std::shared_ptr<const frames::EarthOrientation> earth_orientation =
+        std::make_shared<const frames::EarthOrientation>();
+    bool require_sunlit = false;  // configure's `require_sunlit` (matching/shadow.hpp)
 };
 
 class EngineState {

@@ -2,6 +2,7 @@
 
 #include "engine/catalog_set.hpp"
 #include "engine/footprint_params.hpp"
+#include "engine/time_params.hpp"
 
 #include "geometry/camera.hpp"
 #include "geometry/tan_wcs.hpp"
@@ -28,7 +29,7 @@ constexpr std::uint32_t max_sources = 10'000'000;
 
 matching::VisitParams read_visit(const Params& p) {
     p.reject_unknown({"visit_id", "exposure_start_mjd", "exposure_end_mjd", "boresight_ra", "boresight_dec",
-                      "rotation_deg", "catalog"});
+                      "rotation_deg", "catalog", "time_scale"});
     matching::VisitParams v;
     v.visit_id = p.require_uint("visit_id");
     v.exposure_start_mjd = p.require_double("exposure_start_mjd");
@@ -37,8 +38,9 @@ matching::VisitParams read_visit(const Params& p) {
     v.boresight_dec_deg = p.require_double("boresight_dec");
     v.rotation_deg = p.optional_double("rotation_deg");
     v.catalog = read_catalog_name(p);
+    v.time_scale = read_time_scale(p);
     if (v.exposure_start_mjd < 15020.0 || v.exposure_start_mjd > 88069.0)  // years 1900-2099
-        p.fail("exposure_start_mjd", "must be a UTC MJD between 1900 and 2099");
+        p.fail("exposure_start_mjd", "must be an MJD between 1900 and 2099");
     if (!(v.exposure_end_mjd > v.exposure_start_mjd)) p.fail("exposure_end_mjd", "must be after exposure_start_mjd");
     if ((v.exposure_end_mjd - v.exposure_start_mjd) * 86400.0 > max_exposure_s)
         p.fail("exposure_end_mjd", "exposure longer than 3600 s");
@@ -62,7 +64,8 @@ std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& con
     const std::shared_ptr<const KeptEphemeris> kept = context.keeper.current();
     const matching::CoarseEphemeris* ephemeris = kept && kept->catalog == catalog ? &kept->ephemeris : nullptr;
     auto tracks = std::make_shared<const matching::VisitTracks>(matching::precompute_visit(
-        *catalog, v, settings->tolerance, settings->site, ephemeris, context.state.threads()));
+        *catalog, v, settings->tolerance, settings->site, settings->earth_orientation, ephemeris,
+        context.state.threads(), settings->require_sunlit));
     context.counters.registered += 1;
     if (tracks->used_cached_ephemeris) context.counters.with_kept_ephemeris += 1;
     return context.cache.insert(std::move(tracks));
@@ -159,7 +162,7 @@ geometry::TanWcs read_wcs(const Params& w) {
 }  // namespace
 
 void configure(EngineState& state, const Params& params, ResultPacker& out) {
-    params.reject_unknown({"tolerance", "site", "max_footprint_deg"});
+    params.reject_unknown({"tolerance", "site", "max_footprint_deg", "earth_orientation", "require_sunlit"});
     auto settings = std::make_shared<MatchingSettings>(*state.matching());
     if (params.has("tolerance")) {
         const Params t = params.sub("tolerance");
@@ -192,6 +195,8 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         if (!(limit > 0.0 && limit <= 5.0)) params.fail("max_footprint_deg", "must be in (0, 5]");
         settings->max_footprint_deg = limit;
     }
+    if (params.has("earth_orientation")) settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));
+    if (params.has("require_sunlit")) settings->require_sunlit = read_bool(params, "require_sunlit");
     state.set_matching(std::move(settings));
     out.pack_map(0);
 }
@@ -277,7 +282,9 @@ void drop_visit(VisitContext& context, const Params& params, ResultPacker& out) 
 void visit_tracks(VisitContext& context, const Params& params, ResultPacker& out) {
     params.reject_unknown({"visit_id"});
     const auto visit = registered_visit(context, params.require_uint("visit_id"));
-    out.pack_map(6);
+    out.pack_map(7);
+    out.pack("skipped_dark");
+    out.pack(static_cast<std::uint64_t>(visit->skipped_dark));
     out.pack("candidates");
     out.pack(visit->candidate_ids);
     out.pack("segments");  // [a_xi, a_eta, b_xi, b_eta, reach, candidate] in tangent-plane radians

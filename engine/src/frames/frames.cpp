@@ -1,5 +1,8 @@
 #include "frames/frames.hpp"
 
+#include "frames/star_frame.hpp"
+#include "frames/time_scales.hpp"
+
 #include <erfa.h>
 
 #include <cmath>
@@ -24,15 +27,9 @@ Vec3 rotate_z(double angle, const Vec3& v) {
 
 }  // namespace
 
-JulianDate utc_from_mjd(double mjd_utc) {
-    const double whole = std::floor(mjd_utc);
-    return {mjd_zero_jd + whole, mjd_utc - whole};
-}
-
-bool tt_from_utc(const JulianDate& utc, JulianDate& tt) {
-    double tai1 = 0, tai2 = 0;
-    if (eraUtctai(utc.day, utc.fraction, &tai1, &tai2) < 0) return false;
-    return eraTaitt(tai1, tai2, &tt.day, &tt.fraction) == 0;
+JulianDate julian_date_of_mjd(double mjd) {
+    const double whole = std::floor(mjd);
+    return {mjd_zero_jd + whole, mjd - whole};
 }
 
 Site rubin_site() { return {-30.244639 * deg, -70.749417 * deg, 2663.0}; }
@@ -43,23 +40,30 @@ Vec3 site_itrs_km(const Site& site) {
     return {xyz_m[0] / 1000.0, xyz_m[1] / 1000.0, xyz_m[2] / 1000.0};
 }
 
-FrameSnapshot::FrameSnapshot(double reference_mjd_utc, const Site& site)
-    : reference_mjd_utc_(reference_mjd_utc), site_itrs_km_(site_itrs_km(site)) {
-    const JulianDate utc = utc_from_mjd(reference_mjd_utc);
-    JulianDate tt;
-    if (!tt_from_utc(utc, tt)) tt = utc;  // outside ERFA's leap-second table: seconds matter little here
-    // UT1 = UTC (DESIGN.md).  GMST in the TEME sense = GAST - equation of the equinoxes.
-    const double equation_of_equinoxes = eraEe06a(tt.day, tt.fraction);
-    const double gast = eraGst06a(utc.day, utc.fraction, tt.day, tt.fraction);
-    gmst_at_reference_ = gast - equation_of_equinoxes;
+FrameSnapshot::FrameSnapshot(double reference_mjd_tai, const Site& site, const EarthOrientation& earth_orientation)
+    : reference_mjd_tai_(reference_mjd_tai), orientation_(earth_orientation.at(reference_mjd_tai)) {
+    const JulianDate tt = julian_date_of_mjd(reference_mjd_tai + tt_minus_tai_s / 86400.0);
+    const JulianDate ut1 = julian_date_of_mjd(reference_mjd_tai + orientation_.ut1_minus_tai_s / 86400.0);
 
+    // The site in the terrestrial intermediate frame: polar motion undone.
+    double pom[3][3];
+    eraPom00(orientation_.xp_rad, orientation_.yp_rad, eraSp00(tt.day, tt.fraction), pom);
+    const Vec3 itrs = site_itrs_km(site);
+    for (int i = 0; i < 3; ++i) site_tirs_km_[i] = pom[0][i] * itrs[0] + pom[1][i] * itrs[1] + pom[2][i] * itrs[2];
+    const double axis_km = std::hypot(itrs[0], itrs[1]);
+    const double geocentre_km = std::hypot(axis_km, itrs[2]);
+    site_displacement_km_ = frames::site_displacement_km(orientation_, axis_km, geocentre_km);
+
+    gmst_at_reference_ = eraGmst82(ut1.day, ut1.fraction);
+    const double gast = eraGst06a(ut1.day, ut1.fraction, tt.day, tt.fraction);
     double npb[3][3];
     eraPnm06a(tt.day, tt.fraction, npb);  // GCRS -> true equator and equinox of date
-    // TEME -> TOD is R3(-EqEq); TOD -> GCRS is NPB^T.  Compose them once.
+    // TEME -> TOD is R3(GMST82 - GAST); TOD -> GCRS is NPB^T.  Compose them once.
     Mat3 npb_t{};
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) npb_t[i][j] = npb[j][i];
-    const double c = std::cos(-equation_of_equinoxes), s = std::sin(-equation_of_equinoxes);
+    const double angle = gmst_at_reference_ - gast;
+    const double c = std::cos(angle), s = std::sin(angle);
     const Mat3 teme_to_tod{{{c, s, 0.0}, {-s, c, 0.0}, {0.0, 0.0, 1.0}}};
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) {
@@ -67,17 +71,53 @@ FrameSnapshot::FrameSnapshot(double reference_mjd_utc, const Site& site)
             for (int k = 0; k < 3; ++k) sum += npb_t[i][k] * teme_to_tod[k][j];
             teme_to_gcrs_[i][j] = sum;
         }
+
+    // The Earth's barycentric velocity (TDB taken as TT: 1.7 ms apart at most), and its rate
+    // from a second evaluation an hour later.
+    constexpr double km_s_per_au_day = 149597870.7 / 86400.0;
+    constexpr double hour_days = 1.0 / 24.0;
+    double heliocentric[2][3], barycentric[2][3], later_h[2][3], later_b[2][3];
+    eraEpv00(tt.day, tt.fraction, heliocentric, barycentric);
+    eraEpv00(tt.day, tt.fraction + hour_days, later_h, later_b);
+    for (int i = 0; i < 3; ++i) {
+        earth_velocity_km_s_[i] = barycentric[1][i] * km_s_per_au_day;
+        earth_acceleration_km_s_per_day_[i] = (later_b[1][i] - barycentric[1][i]) * km_s_per_au_day / hour_days;
+    }
 }
 
-Vec3 FrameSnapshot::site_teme(double mjd_utc) const {
-    // TEME x points to the mean equinox; the Greenwich meridian is GMST east of it.
-    const double gmst = gmst_at_reference_ + earth_rotation_rad_per_day * (mjd_utc - reference_mjd_utc_);
-    return rotate_z(-gmst, site_itrs_km_);
+Vec3 FrameSnapshot::site_teme(double mjd_tai) const {
+    // TEME x points to the mean equinox; the TIRS x (Greenwich) is GMST east of it.
+    const double gmst = gmst_at_reference_ + earth_rotation_rad_per_day * (mjd_tai - reference_mjd_tai_);
+    return rotate_z(-gmst, site_tirs_km_);
 }
 
-Vec3 FrameSnapshot::topocentric_gcrs(const Vec3& r_teme_km, double mjd_utc) const {
-    const Vec3 site = site_teme(mjd_utc);
+Vec3 FrameSnapshot::topocentric_gcrs(const Vec3& r_teme_km, double mjd_tai) const {
+    const Vec3 site = site_teme(mjd_tai);
     return multiply(teme_to_gcrs_, {r_teme_km[0] - site[0], r_teme_km[1] - site[1], r_teme_km[2] - site[2]});
+}
+
+Vec3 FrameSnapshot::star_frame_gcrs(const Vec3& r_teme_km, const Vec3& v_teme_km_s, double mjd_tai) const {
+    return star_frame_vector(topocentric_gcrs(r_teme_km, mjd_tai), multiply(teme_to_gcrs_, v_teme_km_s),
+                             earth_velocity_km_s(mjd_tai));
+}
+
+Vec3 FrameSnapshot::zenith_gcrs(const Site& site, double mjd_tai) const {
+    const double c = std::cos(site.latitude_rad);
+    const Vec3 up{c * std::cos(site.longitude_rad), c * std::sin(site.longitude_rad), std::sin(site.latitude_rad)};
+    const double gmst = gmst_at_reference_ + earth_rotation_rad_per_day * (mjd_tai - reference_mjd_tai_);
+    return multiply(teme_to_gcrs_, rotate_z(-gmst, up));
+}
+
+Vec3 FrameSnapshot::earth_velocity_km_s(double mjd_tai) const {
+    const double dt = mjd_tai - reference_mjd_tai_;
+    return {earth_velocity_km_s_[0] + dt * earth_acceleration_km_s_per_day_[0],
+            earth_velocity_km_s_[1] + dt * earth_acceleration_km_s_per_day_[1],
+            earth_velocity_km_s_[2] + dt * earth_acceleration_km_s_per_day_[2]};
+}
+
+double FrameSnapshot::earth_speed_km_s() const {
+    return std::sqrt(earth_velocity_km_s_[0] * earth_velocity_km_s_[0] + earth_velocity_km_s_[1] * earth_velocity_km_s_[1] +
+                     earth_velocity_km_s_[2] * earth_velocity_km_s_[2]);
 }
 
 TangentBasis tangent_basis(double ra_rad, double dec_rad) {

@@ -1,6 +1,7 @@
 #include "matching/coarse_ephemeris.hpp"
 
 #include "engine/parallel.hpp"
+#include "frames/time_scales.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,10 +9,10 @@
 
 namespace satveto::matching {
 
-CoarseEphemeris CoarseEphemeris::build(const engine::Catalog& catalog, double start_mjd, double step_s,
+CoarseEphemeris CoarseEphemeris::build(const engine::Catalog& catalog, double start_mjd_tai, double step_s,
                                        std::size_t steps, unsigned threads) {
     CoarseEphemeris e;
-    e.start_mjd_ = start_mjd;
+    e.start_mjd_ = start_mjd_tai;
     e.step_s_ = step_s;
     e.steps_ = steps;
     e.objects_ = catalog.objects;
@@ -19,7 +20,7 @@ CoarseEphemeris CoarseEphemeris::build(const engine::Catalog& catalog, double st
     std::vector<sgp4::StateVector> states(e.objects_);
     const double nan = std::numeric_limits<double>::quiet_NaN();
     for (std::size_t k = 0; k < steps; ++k) {
-        catalog.batch.propagate_at(e.time_of(k), states, threads);
+        catalog.batch.propagate_at(frames::mjd_utc_from_tai(e.time_of(k)), states, threads);
         for (std::size_t i = 0; i < e.objects_; ++i) {
             const sgp4::StateVector& s = states[i];
             e.xyz_[i * steps + k] =
@@ -37,12 +38,16 @@ double slowest_speed_km_s(const sgp4::Satellite& satellite) {
     return 0.9 * std::sqrt(mu_km3_s2 / a_km * (1.0 - e) / (1.0 + e));
 }
 
-void CoarseEphemeris::attach_cones(const frames::Site& site, unsigned threads) {
+void CoarseEphemeris::attach_cones(const frames::Site& site,
+                                   std::shared_ptr<const frames::EarthOrientation> earth_orientation,
+                                   unsigned threads) {
     cone_site_ = site;
+    cone_orientation_ = std::move(earth_orientation);
     cones_.assign(xyz_.size(), ChordCone{});
     if (steps_ < 2) return;
-    // Only sidereal time matters for the site in TEME axes; one snapshot serves the grid.
-    const frames::FrameSnapshot frame(time_of(steps_ / 2), site);
+    // Only sidereal time and polar motion matter for the site in TEME axes; one snapshot
+    // serves the grid.
+    const frames::FrameSnapshot frame(time_of(steps_ / 2), site, *cone_orientation_);
     std::vector<frames::Vec3> site_teme(steps_);
     for (std::size_t k = 0; k < steps_; ++k) site_teme[k] = frame.site_teme(time_of(k));
     const double deviation_km = chord_deviation_bound_km(step_s_);

@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <memory>
 #include <vector>
 
 namespace satveto::matching {
@@ -32,9 +33,10 @@ class CoarseEphemeris {
 public:
     CoarseEphemeris() = default;
 
-    // TEME positions of every catalog object at start_mjd + k*step_s, k = 0..steps-1.
-    // Objects that fail to propagate at a step hold NaN there.
-    static CoarseEphemeris build(const engine::Catalog& catalog, double start_mjd, double step_s,
+    // TEME positions of every catalog object at start_mjd_tai + k*step_s, k = 0..steps-1 (TAI;
+    // SGP4 is given the UTC of each instant).  Objects that fail to propagate at a step hold
+    // NaN there.
+    static CoarseEphemeris build(const engine::Catalog& catalog, double start_mjd_tai, double step_s,
                                  std::size_t steps, unsigned threads);
 
     bool covers(double begin_mjd, double end_mjd) const {
@@ -47,11 +49,14 @@ public:
     double time_of(std::size_t k) const { return start_mjd_ + static_cast<double>(k) * step_s_ / 86400.0; }
     const frames::Vec3& position(std::size_t object, std::size_t k) const { return xyz_[object * steps_ + k]; }
 
-    // Computes the chord cones as seen from `site` (replacing any for another site).
-    void attach_cones(const frames::Site& site, unsigned threads);
-    bool has_cones_for(const frames::Site& site) const {
+    // Computes the chord cones as seen from `site` with the Earth's orientation from
+    // `earth_orientation` (replacing any for another site or table).
+    void attach_cones(const frames::Site& site, std::shared_ptr<const frames::EarthOrientation> earth_orientation,
+                      unsigned threads);
+    bool has_cones_for(const frames::Site& site, const frames::EarthOrientation* earth_orientation) const {
         return !cones_.empty() && site.latitude_rad == cone_site_.latitude_rad &&
-               site.longitude_rad == cone_site_.longitude_rad && site.height_m == cone_site_.height_m;
+               site.longitude_rad == cone_site_.longitude_rad && site.height_m == cone_site_.height_m &&
+               earth_orientation == cone_orientation_.get();
     }
     const ChordCone& cone(std::size_t object, std::size_t k) const { return cones_[object * steps_ + k]; }
 
@@ -63,6 +68,7 @@ private:
     std::vector<frames::Vec3> xyz_;  // object-major: the candidate search walks one object's steps
     std::vector<ChordCone> cones_;   // same layout; entry k is the chord from step k to k+1
     frames::Site cone_site_;
+    std::shared_ptr<const frames::EarthOrientation> cone_orientation_;
 };
 
 // Largest acceleration of a catalog object relative to the site (km/s^2): Earth's gravity at

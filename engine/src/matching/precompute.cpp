@@ -1,8 +1,12 @@
 #include "matching/precompute.hpp"
 
 #include "engine/parallel.hpp"
+#include "frames/star_frame.hpp"
+#include "frames/time_scales.hpp"
 #include "geometry/camera.hpp"
 #include "matching/sky_field.hpp"
+#include "matching/refraction.hpp"
+#include "matching/shadow.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -66,7 +70,7 @@ double angle_to_chord(const Vec3& b, const Vec3& p0, const Vec3& p1) {
 struct Window {
     bool candidate = false;
     bool unpropagated = false;
-    double begin_mjd = 0.0, end_mjd = 0.0;  // padded track window
+    double begin_mjd = 0.0, end_mjd = 0.0;  // padded track window (TAI)
     double age_days = 0.0;
     double min_range_km = INFINITY;  // lower bound of the range where it may approach the field
 };
@@ -79,7 +83,16 @@ struct VisitGeometry {
     frames::TangentBasis basis;   // GCRS axes
     Vec3 boresight_teme;
     double field_radius_rad;
-    double mid_mjd;
+    double start_mjd_tai;         // the exposure, converted once (not per object)
+    double end_mjd_tai;
+    double mid_mjd_tai;
+    double mid_mjd_utc;           // element ages are UTC differences (OMM EPOCH is UTC)
+    double star_offset_rad;       // bound of the star-frame direction's offset from the geometric one
+    double site_displacement_km;  // Earth-orientation bound
+    // A leap second within the coarse grid: the chords that overlap it get a wider bound.
+    std::optional<frames::LeapSecond> leap_second = std::nullopt;
+    bool require_sunlit = false;
+    frames::Vec3 sun_gcrs_km{};  // at mid-exposure
     // Prefilter: no chord whose cone stays farther than this from the boresight can be a
     // candidate (for chords at range >= prefilter_range_floor_km).
     double prefilter_cos = -1.0;
@@ -89,12 +102,18 @@ struct VisitGeometry {
 // Below this range the prefilter's corridor bound does not hold; such chords get the exact test.
 constexpr double prefilter_range_floor_km = 100.0;
 
+// The corridor half-width of the tolerance model, plus the Earth-orientation bound seen at
+// the same range (the site may be that far from where the frames put it).
+double corridor_rad(const VisitGeometry& g, double age_days, double range_km) {
+    return g.tolerance.corridor_rad(age_days, range_km) + std::atan(g.site_displacement_km / std::fmax(range_km, 1.0));
+}
+
 // The padded time window of every object: the exposure, widened by its along-track uncertainty.
 void set_window(const VisitGeometry& g, std::size_t i, Window& w) {
-    w.age_days = g.mid_mjd - g.catalog.epoch_mjd[i];
+    w.age_days = g.mid_mjd_utc - g.catalog.epoch_mjd[i];
     const double pad_days = g.tolerance.time_pad_s(w.age_days, g.catalog.slowest_speed_km_s[i]) / 86400.0;
-    w.begin_mjd = g.params.exposure_start_mjd - pad_days;
-    w.end_mjd = g.params.exposure_end_mjd + pad_days;
+    w.begin_mjd = g.start_mjd_tai - pad_days;
+    w.end_mjd = g.end_mjd_tai + pad_days;
 }
 
 void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::vector<Vec3>& site_teme,
@@ -103,14 +122,21 @@ void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::
     const auto k_begin = static_cast<std::size_t>(std::max(0.0, std::floor((w.begin_mjd - e.start_mjd()) / step_days)));
     const auto k_end = std::min(e.steps() - 1,
                                 static_cast<std::size_t>(std::ceil((w.end_mjd - e.start_mjd()) / step_days)));
-    const double deviation_km = chord_deviation_bound_km(e.step_s());
+    const double smooth_deviation_km = chord_deviation_bound_km(e.step_s());
     for (std::size_t k = k_begin; k < k_end; ++k) {
         const ChordCone& cone = e.cone(i, k);
         if (std::isnan(cone.range_lo_km)) {
             w.unpropagated = true;
             continue;
         }
-        if (cone.range_lo_km >= prefilter_range_floor_km) {
+        // Across a leap second the UTC-driven position pauses for a second while the site
+        // moves on: the path leaves its chord by up to a second's travel more, which the
+        // cones do not include.
+        const bool across_leap = g.leap_second && g.leap_second->end_mjd_tai > e.time_of(k) &&
+                                 g.leap_second->begin_mjd_tai < e.time_of(k + 1);
+        const double deviation_km =
+            smooth_deviation_km + (across_leap ? frames::max_satellite_speed_km_s * 1.0 : 0.0);
+        if (cone.range_lo_km >= prefilter_range_floor_km && !across_leap) {
             // cos and sin of (prefilter angle + cone half-angle); when their sum passes pi the
             // cone covers every direction within reach and cannot reject.
             const double sum_sin = g.prefilter_sin * cone.cos_half + g.prefilter_cos * cone.sin_half;
@@ -125,8 +151,9 @@ void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::
         const Vec3 p1 = sub(r1, site_teme[k + 1]);
         const double range_lo = std::max(1.0, origin_segment_distance(p0, p1) - deviation_km);
         const double inflation = std::asin(std::min(1.0, deviation_km / range_lo));
-        const double reach = g.field_radius_rad + g.tolerance.corridor_rad(w.age_days, range_lo) +
-                             g.tolerance.margin_rad() + inflation;
+        // The chord is geometric; the star-frame track is within star_offset_rad of it.
+        const double reach = g.field_radius_rad + corridor_rad(g, w.age_days, range_lo) +
+                             g.tolerance.margin_rad() + inflation + g.star_offset_rad;
         if (angle_to_chord(g.boresight_teme, p0, p1) <= reach) {
             w.candidate = true;
             w.min_range_km = std::min(w.min_range_km, range_lo);
@@ -134,8 +161,28 @@ void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::
     }
 }
 
-// Dense track of one candidate as tangent-plane segments (reach still in true angle).
-void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w, std::uint32_t candidate_index,
+// With require_sunlit: true when every state is in the umbra with a margin covering the
+// object's position uncertainty (cross- and along-track, as the tolerance model states them),
+// the chords' deviation and the shadow's sweep over the window (shadow.hpp).
+bool dark_throughout(const VisitGeometry& g, const Window& w, const std::vector<sgp4::StateVector>& states,
+                     double deviation_km) {
+    if (!g.require_sunlit || states.empty()) return false;
+    const ToleranceModel& t = g.tolerance;
+    const double age = std::fabs(w.age_days);
+    const double half_window_days = std::max(g.mid_mjd_tai - w.begin_mjd, w.end_mjd - g.mid_mjd_tai);
+    const double uncertainty_km = (t.a_km + t.b_km_per_day * age) + (t.c_km + t.d_km_per_day * age) + deviation_km;
+    for (const sgp4::StateVector& s : states) {
+        if (s.error != sgp4::ErrorCode::ok) return false;
+        const Vec3 r = multiply(g.frame.teme_to_gcrs(), {s.r_km[0], s.r_km[1], s.r_km[2]});
+        const double margin = uncertainty_km + shadow_sweep_km(length(r), half_window_days);
+        if (!dark_with_margin(r, g.sun_gcrs_km, margin)) return false;
+    }
+    return true;
+}
+
+// Dense track of one candidate as tangent-plane segments (reach still in true angle).  Returns
+// false when the candidate was left out as dark (require_sunlit).
+bool trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w, std::uint32_t candidate_index,
                      std::vector<TrackSegment>& out, bool& veto_everything) {
     const sgp4::Satellite& satellite = g.catalog.satellites[object];
     const double wanted_step_s =
@@ -145,14 +192,24 @@ void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
     const auto n = static_cast<std::size_t>(std::ceil(span_s / step_goal)) + 1;
     const double step_s = span_s / static_cast<double>(n - 1);
     const double deviation_km = chord_deviation_bound_km(step_s);
+    const double earth_speed_km_s = g.frame.earth_speed_km_s();
 
-    std::vector<double> mjd(n), minutes(n);
-    for (std::size_t j = 0; j < n; ++j) {
-        mjd[j] = w.begin_mjd + static_cast<double>(j) * step_s / 86400.0;
-        minutes[j] = sgp4::minutes_since_epoch(satellite, mjd[j]);
+    const frames::UtcFromTai utc_of(w.begin_mjd, w.end_mjd);
+    std::vector<double> mjd(n);
+    for (std::size_t j = 0; j < n; ++j) mjd[j] = w.begin_mjd + static_cast<double>(j) * step_s / 86400.0;
+    if (const auto& leap = utc_of.leap_second()) {
+        // Vertices at the leap second's ends: each chord then lies on one smooth piece of the
+        // path (before, during - the position paused -, after), and only gets shorter.
+        for (double at : {leap->begin_mjd_tai, leap->end_mjd_tai})
+            if (at > w.begin_mjd && at < w.end_mjd) mjd.push_back(at);
+        std::sort(mjd.begin(), mjd.end());
     }
-    std::vector<sgp4::StateVector> states(n);
+    const std::size_t vertices = mjd.size();
+    std::vector<double> minutes(vertices);
+    for (std::size_t j = 0; j < vertices; ++j) minutes[j] = sgp4::minutes_since_epoch(satellite, utc_of(mjd[j]));
+    std::vector<sgp4::StateVector> states(vertices);
     sgp4::propagate_times(satellite, minutes, states);
+    if (dark_throughout(g, w, states, deviation_km)) return false;
 
     struct Vertex {
         bool usable = false;     // propagated
@@ -160,12 +217,13 @@ void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
         Vec3 topo_gcrs{};
         Point plane{};
     };
-    std::vector<Vertex> v(n);
-    for (std::size_t j = 0; j < n; ++j) {
+    std::vector<Vertex> v(vertices);
+    for (std::size_t j = 0; j < vertices; ++j) {
         if (states[j].error != sgp4::ErrorCode::ok) continue;
         const Vec3 r{states[j].r_km[0], states[j].r_km[1], states[j].r_km[2]};
+        const Vec3 velocity{states[j].v_km_s[0], states[j].v_km_s[1], states[j].v_km_s[2]};
         v[j].usable = true;
-        v[j].topo_gcrs = multiply(g.frame.teme_to_gcrs(), sub(r, g.frame.site_teme(mjd[j])));
+        v[j].topo_gcrs = g.frame.star_frame_gcrs(r, velocity, mjd[j]);
         const double range = length(v[j].topo_gcrs);
         const double cos_angle = dot(v[j].topo_gcrs, g.basis.center) / range;
         if (cos_angle < std::cos(max_projectable_angle_rad)) continue;
@@ -173,11 +231,20 @@ void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
         v[j].plane = {dot(v[j].topo_gcrs, g.basis.east) / (range * cos_angle),
                       dot(v[j].topo_gcrs, g.basis.north) / (range * cos_angle)};
     }
-    for (std::size_t j = 0; j + 1 < n; ++j) {
+    for (std::size_t j = 0; j + 1 < vertices; ++j) {
         if (!v[j].usable || !v[j + 1].usable) continue;
-        const double range_lo = std::max(1.0, origin_segment_distance(v[j].topo_gcrs, v[j + 1].topo_gcrs) - deviation_km);
-        const double reach = g.tolerance.corridor_rad(w.age_days, range_lo) +
-                             std::asin(std::min(1.0, deviation_km / range_lo)) + g.tolerance.margin_rad();
+        // The star-frame path leaves its chord by the geometric path's bound plus the bending of
+        // the light-time and aberration shift (frames/star_frame.hpp), evaluated at a range
+        // lowered by both.
+        const double closest = origin_segment_distance(v[j].topo_gcrs, v[j + 1].topo_gcrs);
+        const double farthest = std::max(length(v[j].topo_gcrs), length(v[j + 1].topo_gcrs)) + deviation_km;
+        const double h2_8 = step_s * step_s / 8.0;
+        double bend_km = frames::star_frame_bending_km_s2(closest - deviation_km, farthest, earth_speed_km_s) * h2_8;
+        bend_km = frames::star_frame_bending_km_s2(closest - deviation_km - bend_km, farthest, earth_speed_km_s) * h2_8;
+        const double total_deviation_km = deviation_km + bend_km;
+        const double range_lo = std::max(1.0, closest - total_deviation_km);
+        const double reach = corridor_rad(g, w.age_days, range_lo) +
+                             std::asin(std::min(1.0, total_deviation_km / range_lo)) + g.tolerance.margin_rad();
         const double angle = angle_to_chord(g.basis.center, v[j].topo_gcrs, v[j + 1].topo_gcrs);
         if (angle > g.field_radius_rad + reach) continue;  // cannot touch the field
         if (!v[j].projectable || !v[j + 1].projectable) {
@@ -193,10 +260,12 @@ void trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
         s.candidate = candidate_index;
         out.push_back(s);
     }
+    return true;
 }
 
 // Lists, for every detector, the segments that can touch it.
-void bin_by_detector(VisitTracks& visit) {
+// `extra_rad`: added to every camera-model footprint's reach (the differential refraction).
+void bin_by_detector(VisitTracks& visit, double extra_rad) {
     const auto detectors = geometry::all_detectors();
     int max_id = 0;
     for (const auto& d : detectors) max_id = std::max(max_id, d.id);
@@ -205,7 +274,7 @@ void bin_by_detector(VisitTracks& visit) {
     for (const auto& d : detectors) {
         const geometry::BBox whole{0, 0, d.n_pix_x - 1, d.n_pix_y - 1};
         const geometry::Quad fa = geometry::bbox_field_angle_corners(d, whole);
-        const double bow = geometry::bbox_edge_bow_bound_rad(d);
+        const double bow = geometry::bbox_edge_bow_bound_rad(d) + extra_rad;
         auto& list = visit.by_detector[static_cast<std::size_t>(d.id)];
         if (rotation_deg) {
             Quad quad;
@@ -239,23 +308,30 @@ double field_of_view_radius_rad() { return geometry::camera_field_radius_rad(); 
 
 VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
                              const ToleranceModel& tolerance, const frames::Site& site,
-                             const CoarseEphemeris* ephemeris, unsigned threads) {
+                             const std::shared_ptr<const frames::EarthOrientation>& earth_orientation,
+                             const CoarseEphemeris* ephemeris, unsigned threads, bool require_sunlit) {
     const auto started = std::chrono::steady_clock::now();
     VisitTracks visit;
     visit.params = params;
     visit.tolerance = tolerance;
 
-    const double mid_mjd = 0.5 * (params.exposure_start_mjd + params.exposure_end_mjd);
-    const frames::FrameSnapshot frame(mid_mjd, site);
+    const double start_mjd_tai = params.start_mjd_tai(), end_mjd_tai = params.end_mjd_tai();
+    const double mid_mjd_tai = 0.5 * (start_mjd_tai + end_mjd_tai);
+    const frames::FrameSnapshot frame(mid_mjd_tai, site, *earth_orientation);
     const double ra = params.boresight_ra_deg * M_PI / 180.0;
     const double dec = params.boresight_dec_deg * M_PI / 180.0;
     VisitGeometry g{catalog, params, tolerance, frame, frames::tangent_basis(ra, dec),
                     multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
-                    sky_field_radius_rad(tolerance), mid_mjd};  // the widest field a footprint may use
+                    sky_field_radius_rad(tolerance) /* the widest field a footprint may use */, start_mjd_tai, end_mjd_tai, mid_mjd_tai,
+                    frames::mjd_utc_from_tai(mid_mjd_tai),
+                    frames::star_frame_offset_bound_rad(frame.earth_speed_km_s()), frame.site_displacement_km()};
+    visit.site_displacement_km = g.site_displacement_km;
+    g.require_sunlit = require_sunlit;
+    if (require_sunlit) g.sun_gcrs_km = sun_geocentric_km(mid_mjd_tai);
 
     // 1. Every object's padded window, and a coarse ephemeris covering all of them.
     std::vector<Window> windows(catalog.objects);
-    double need_begin = params.exposure_start_mjd, need_end = params.exposure_end_mjd;
+    double need_begin = start_mjd_tai, need_end = end_mjd_tai;
     double max_age = 0.0;
     for (std::size_t i = 0; i < catalog.objects; ++i) {
         set_window(g, i, windows[i]);
@@ -264,21 +340,22 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
         max_age = std::max(max_age, std::fabs(windows[i].age_days));
     }
     // The widest reach any chord at range >= the floor can have (its inflation is in its cone).
-    const double prefilter_rad = g.field_radius_rad + tolerance.margin_rad() +
-                                 tolerance.corridor_rad(max_age, prefilter_range_floor_km) + cone_float_allowance_rad;
+    const double prefilter_rad = g.field_radius_rad + tolerance.margin_rad() + g.star_offset_rad +
+                                 corridor_rad(g, max_age, prefilter_range_floor_km) + cone_float_allowance_rad;
     g.prefilter_cos = std::cos(std::min(prefilter_rad, M_PI));
     g.prefilter_sin = std::sin(std::min(prefilter_rad, M_PI));
     CoarseEphemeris own;
     const CoarseEphemeris* e = ephemeris;
     if (e == nullptr || e->objects() != catalog.objects || !e->covers(need_begin, need_end) ||
-        !e->has_cones_for(site)) {
+        !e->has_cones_for(site, earth_orientation.get())) {
         const auto steps = static_cast<std::size_t>(std::ceil((need_end - need_begin) * 86400.0 / coarse_step_s)) + 1;
         own = CoarseEphemeris::build(catalog, need_begin, coarse_step_s, std::max<std::size_t>(steps, 2), threads);
-        own.attach_cones(site, threads);
+        own.attach_cones(site, earth_orientation, threads);
         e = &own;
     } else {
         visit.used_cached_ephemeris = true;
     }
+    g.leap_second = frames::UtcFromTai(e->start_mjd(), e->time_of(e->steps() - 1)).leap_second();
     std::vector<Vec3> site_teme(e->steps());
     for (std::size_t k = 0; k < e->steps(); ++k) site_teme[k] = frame.site_teme(e->time_of(k));
 
@@ -292,8 +369,10 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
         if (windows[i].unpropagated) ++visit.unpropagated_objects;
         if (!windows[i].candidate) continue;
         const auto index = static_cast<std::uint32_t>(visit.candidate_ids.size());
-        visit.candidate_ids.push_back(catalog.norad_ids[i]);
-        trace_candidate(g, i, windows[i], index, visit.segments, visit.veto_everything);
+        if (trace_candidate(g, i, windows[i], index, visit.segments, visit.veto_everything))
+            visit.candidate_ids.push_back(catalog.norad_ids[i]);
+        else
+            ++visit.skipped_dark;
     }
 
     // 4. Reach in tangent-plane units: the gnomonic projection stretches angles by at most
@@ -304,7 +383,12 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     const double stretch = 1.0 / (std::cos(theta_max) * std::cos(theta_max));
     for (auto& s : visit.segments) s.reach *= stretch;
 
-    bin_by_detector(visit);
+    // Camera-model footprints: the differential refraction across the field at the visit's
+    // altitude (WCS and sky-corner footprints are calibrated on refracted stars: none).
+    const Vec3 zenith = frame.zenith_gcrs(site, mid_mjd_tai);
+    const double altitude = M_PI / 2.0 - angle_between(zenith, g.basis.center);
+    visit.camera_refraction_rad = stretch * camera_refraction_bound_rad(altitude, g.field_radius_rad);
+    bin_by_detector(visit, visit.camera_refraction_rad);
     visit.elapsed_ms =
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     return visit;

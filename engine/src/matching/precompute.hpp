@@ -6,13 +6,18 @@
 #include "matching/coarse_ephemeris.hpp"
 #include "matching/visit.hpp"
 
+#include <memory>
+
 namespace satveto::matching {
 
-// `ephemeris` is used when it covers the visit's padded window; otherwise a private coarse
-// ephemeris is built for the window (same algorithm, slower).
+// `ephemeris` is used when it covers the visit's padded window and was made for the same site
+// and Earth-orientation table; otherwise a private coarse ephemeris is built for the window
+// (same algorithm, slower).  Tracks are in the star frame (frames/star_frame.hpp).
+// `require_sunlit`: candidates dark for their whole padded window are left out (shadow.hpp).
 VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
                              const ToleranceModel& tolerance, const frames::Site& site,
-                             const CoarseEphemeris* ephemeris, unsigned threads);
+                             const std::shared_ptr<const frames::EarthOrientation>& earth_orientation,
+                             const CoarseEphemeris* ephemeris, unsigned threads, bool require_sunlit = false);
 
 // The largest field angle (radians) of any detector corner: the field of view's radius.
 double field_of_view_radius_rad();

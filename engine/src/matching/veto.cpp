@@ -133,7 +133,8 @@ std::vector<char> veto_boxes(const VisitTracks& visit, const geometry::Detector&
     if (suspects.empty()) return vetoed;
 
     const double rotation_rad = visit.params.rotation_deg.value_or(0.0) * M_PI / 180.0;
-    const double bow = geometry::bbox_edge_bow_bound_rad(detector);
+    // Camera-model footprints only (the WCS path passes 0): edge bow plus differential refraction.
+    const double bow = geometry::bbox_edge_bow_bound_rad(detector) + visit.camera_refraction_rad;
     for (std::size_t i = 0; i < boxes.size(); ++i) {
         if (to_tangent) {
             // A TAN WCS maps pixel lines to great circles, which every gnomonic projection

@@ -1,7 +1,8 @@
 """Decides whether this replica can answer veto requests with confidence.
 
 Ready means: the engine answers ``ping`` and holds a catalog younger than
-``catalog.max_age_s``.  The catalog's age is measured from when it was fetched from its
+``catalog.max_age_s``, and the Earth-orientation data's last observed value is at most 60 days
+old (satveto.earth_orientation).  The catalog's age is measured from when it was fetched from its
 source (``fetched_at_unix``, passed through the engine), so reloading an old catalog into a
 restarted engine does not make it look new.
 """
@@ -12,6 +13,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from satveto.earth_orientation import EarthOrientationData
 from satveto.engine_client import EngineClient, EngineError
 
 
@@ -30,9 +32,15 @@ def catalog_age_s(catalog: dict[str, Any], now_unix: float) -> float:
 
 
 class ReadinessService:
-    def __init__(self, engine: EngineClient, max_catalog_age_s: float) -> None:
+    def __init__(
+        self,
+        engine: EngineClient,
+        max_catalog_age_s: float,
+        earth_orientation: EarthOrientationData | None = None,
+    ) -> None:
         self._engine = engine
         self._max_catalog_age_s = max_catalog_age_s
+        self._earth_orientation = earth_orientation
 
     async def check(self) -> Readiness:
         try:
@@ -53,4 +61,8 @@ class ReadinessService:
                 objects,
                 instance_id,
             )
+        if self._earth_orientation is not None:
+            reason = self._earth_orientation.not_ready_reason(time.time())
+            if reason is not None:
+                return Readiness(False, reason, age, objects, instance_id)
         return Readiness(True, "ok", age, objects, instance_id)
