@@ -423,8 +423,9 @@ def night_zenith(unix: float) -> tuple[float, float]:
     return (math.degrees(float(sun_ra)) + 180.0) % 360.0, NIGHT_SITE_LATITUDE_DEG
 
 
-#: The test-only relaxations of the one-camera gate (DESIGN.md "Security"), for tests that
-#: register many overlapping or arbitrary visits on purpose; allowed only with a test source.
+#: The test-only relaxations of the one-camera gate (docs/design.md "Security model"), for
+#: tests that register many overlapping or arbitrary visits on purpose; allowed only with a test
+#: source.
 RELAXED_LIMITS = {"enforce_one_camera": False, "enforce_visible_sky": False}
 TEST_CATALOG = {"source": "demo"}
 
@@ -433,7 +434,7 @@ def sample_visit(
     visit_id: int = 2026112100123, *, ago_s: float = 60.0, **changes: Any
 ) -> dict[str, Any]:
     """A valid 30 s visit that started ``ago_s`` seconds ago (a minute by default), pointed at
-    the zenith of the night site; the MJDs are TAI, as DESIGN.md's API."""
+    the zenith of the night site; the MJDs are TAI, as docs/design.md's API."""
     start_unix = time.time() - ago_s
     start = sky.unix_to_mjd(start_unix, "tai")
     ra, dec = night_zenith(start_unix + 15.0)

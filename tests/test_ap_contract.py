@@ -47,10 +47,10 @@ pytest_plugins = ["test_api_fixtures"]
 SECONDS_PER_DAY = 86400.0
 BOX_HALF_PX = 3  # a 7 x 7 pixel footprint
 FAR_DEG = 0.05  # "far": this much beyond the corridor and margin of every object in view
-# The engine's default tolerance model (engine/src/matching/tolerance.hpp, DESIGN.md).
+# The engine's default tolerance model (engine/src/matching/tolerance.hpp, docs/design.md).
 MIN_ARCSEC, A_KM, B_KM_PER_DAY, MARGIN_ARCSEC = 20.0, 1.0, 0.2, 5.0
 #: TAI - UTC since 2017.  The oracle's visits are written in UTC MJDs; AP sends TAI, and the
-#: service reads the AP protocol's MJDs as TAI (DESIGN.md "Time scale").
+#: service reads the AP protocol's MJDs as TAI (docs/design.md "Time scale").
 HTTP_MJD_OFFSET_S = 37.0
 
 
@@ -140,7 +140,7 @@ def far_positions(
     oracle: Oracle, visit: dict[str, Any], count: int, rng: random.Random
 ) -> list[tuple[float, float]]:
     """Positions in the field farther than corridor + margin + FAR_DEG from every track near it
-    (padded in time).  The corridor is the engine's default tolerance model (DESIGN.md)."""
+    (padded in time).  The corridor is the engine's default tolerance model (docs/design.md)."""
     fov = camera.fov_radius_deg()
     tracks = list(oracle.tracks(visit, pad_s=20.0, radius_deg=fov + 2.0).values())
     mid = 0.5 * (visit["exposure_start_mjd"] + visit["exposure_end_mjd"])

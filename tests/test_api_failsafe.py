@@ -1,4 +1,4 @@
-"""Every row of DESIGN.md's fail-safe table, over real TLS: errors, never an allow list.
+"""Every row of docs/design.md's fail-safe table, over real TLS: errors, never an allow list.
 
 The rows that a real engine can produce (killed, hung, no catalog, old catalog, restarted) run
 against the ``engine`` harness; the engine's error codes and malformed answers need the fake.

@@ -53,7 +53,7 @@ async def test_metrics_count_requests_engine_calls_and_sources(
     assert found['satveto_engine_rpc_seconds_count{method="filter_sources"}'] == 2
     assert found['satveto_engine_rpc_seconds_count{method="ping"}'] >= 1
     assert found['satveto_engine_rpc_failures_total{kind="unknown_visit",method="filter_sources"}']
-    # Per client (DESIGN.md "Watched"): visits, sources submitted, refusals by reason.
+    # Per client (docs/design.md "Security model"): visits, sources submitted, refusals by reason.
     client = 'client="127.0.0.1"'
     assert found[f"satveto_client_visits_total{{{client}}}"] == 1
     assert found[f"satveto_client_sources_total{{{client}}}"] == 2 * len(sources)

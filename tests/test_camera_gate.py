@@ -1,4 +1,5 @@
-"""One camera across all clients (DESIGN.md "Security"): the visit gate, unit and over HTTP."""
+"""One camera across all clients (docs/design.md "Security model"): the visit gate, unit and over
+HTTP."""
 
 from __future__ import annotations
 

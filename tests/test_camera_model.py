@@ -1,9 +1,9 @@
-"""The Python camera oracle (tests/oracle/camera.py, tests/oracle/wcs.py) against LSSTCAM.md
-and astropy.wcs.
+"""The Python camera oracle (tests/oracle/camera.py, tests/oracle/wcs.py) against the camera
+facts of engine/data/LSSTCAM.md and astropy.wcs.
 
 astropy is the independent reference for everything that is a FITS TAN WCS (the tests that
-need it are skipped when it is not installed); the camera facts
-(distortion table, rotation convention, detector layout) come from LSSTCAM.md. The C++ engine
+need it are skipped when it is not installed); the camera facts (distortion table, rotation
+convention, detector layout) come from engine/data/LSSTCAM.md. The C++ engine
 is checked against literals produced by this oracle in engine/tests/test_geometry_camera.cpp.
 """
 
@@ -109,7 +109,8 @@ def test_rotation_convention_on_the_sky() -> None:
 def test_field_angle_to_sky_matches_afw_construction_through_astropy() -> None:
     """afw makeSkyWcs: a TAN WCS whose 'pixels' are field angles in radians, CRPIX at 0.
 
-    Its CD matrix (deg/rad) is the rotation-with-flip of LSSTCAM.md; astropy then does the
+    Its CD matrix (deg/rad) is the rotation-with-flip of engine/data/LSSTCAM.md; astropy then
+    does the
     gnomonic part independently of oracle.wcs.
     """
     rng = np.random.default_rng(3)

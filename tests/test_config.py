@@ -19,7 +19,7 @@ def test_empty_file_gives_documented_defaults(tmp_path: Path) -> None:
     assert config.server.allow_networks == ["127.0.0.0/8", "::1/128"]
     assert config.catalog.max_age_s == 172800
     assert config.limits.max_sources == 100_000
-    # One telescope's rules (DESIGN.md "Security"): strict by default.
+    # One telescope's rules (docs/design.md "Security model"): strict by default.
     limits = config.limits
     assert (limits.min_exposure_s, limits.max_exposure_s) == (15, 40)
     assert (limits.past_window_s, limits.future_window_s) == (3600, 300)

@@ -10,7 +10,7 @@ with the engine holding the very elements the oracle propagates:
   exposure must be vetoed; probes beyond 1.25 x the stated pad, and clear of the padded
   track's end by 1.25 x the half-width plus the same bounds, must be allowed.
 
-The half-width and the pad are computed here from the configured tolerance (DESIGN.md), each
+The half-width and the pad are computed here from the configured tolerance (docs/design.md), each
 probe is sent through the camera model and through a fitted TAN WCS, and the oracle is the
 rigorous star-frame model of tests/oracle/star_frame.py.  Setting the cross-track corridor or
 the time pad to zero in the engine makes these tests fail (see docs/accuracy.md).

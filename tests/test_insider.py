@@ -1,6 +1,6 @@
 """The insider harness, short: an allowlisted client with the secret locates far fewer objects
 an hour under the one-telescope rules than under the old ones, and no more than the target
-(DESIGN.md "Security"; docs/reliability.md has the long run's figures)."""
+(docs/design.md "Security model"; docs/reliability.md has the long run's figures)."""
 
 from __future__ import annotations
 

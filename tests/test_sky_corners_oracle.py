@@ -1,8 +1,8 @@
 """Sky-corner footprints in the real engine against a dense spherical brute force.
 
 The engine judges a footprint given as four ICRS corners exactly in the visit's tangent plane:
-the convex hull of the projected corners against each track segment's reach (DESIGN.md,
-"Matching semantics"; engine/src/geometry/sky_quad.hpp).  Here nothing of that is trusted.
+the convex hull of the projected corners against each track segment's reach (docs/design.md,
+"Matching"; engine/src/geometry/sky_quad.hpp).  Here nothing of that is trusted.
 The track segments come from the engine (`visit_tracks`, tangent-plane endpoints about the
 boresight), are taken back to the sphere, and everything else is done on the sphere in numpy:
 

@@ -1,7 +1,8 @@
 """Sources at a satellite's true star-frame position are vetoed when the elements are off.
 
 The truth is the rigorous oracle (tests/oracle/star_frame.py) propagating an element set; the
-engine holds a copy displaced at the visit by 0.8 x what the tolerance claims to cover (DESIGN.md):
+engine holds a copy displaced at the visit by 0.8 x what the tolerance claims to cover
+(docs/design.md):
 cross-track 0.8 (a + b age) km on either side, or along-track 0.8 (c + d age) km ahead or behind.
 LEO, GNSS, GEO and Molniya crossings on two dates half a year apart (the annual aberration points
 the other way), probes at three instants of each exposure, each as a camera-model box and as a

@@ -1,4 +1,4 @@
-"""Time scales (DESIGN.md, "Time scale"): MJDs are TAI unless a request says "utc".
+"""Time scales (docs/design.md, "Time scale"): MJDs are TAI unless a request says "utc".
 
 The references here are independent of the engine: python-sgp4 for the orbits and pyerfa's
 leap-second table for TAI -> UTC.

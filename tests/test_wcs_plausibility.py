@@ -1,6 +1,6 @@
-"""The engine refuses a `wcs` the camera could not have (DESIGN.md "Security": footprints the
-camera can produce), and accepts honest ones: TAN WCSs fitted to the independent numpy camera
-model (tests/oracle) under realistic pointing and rotation errors."""
+"""The engine refuses a `wcs` the camera could not have (docs/design.md "Security model":
+footprints the camera can produce), and accepts honest ones: TAN WCSs fitted to the independent
+numpy camera model (tests/oracle) under realistic pointing and rotation errors."""
 
 from __future__ import annotations
 

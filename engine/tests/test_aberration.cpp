@@ -1,5 +1,5 @@
 // The star-frame direction: the engine's first-order form (frames/star_frame.hpp) against the
-// full ERFA chain of DESIGN.md, written out here step by step: light time by re-propagating
+// full ERFA chain of docs/design.md, written out here step by step: light time by re-propagating
 // the satellite at the retarded instant, diurnal aberration with eraAb and the site's
 // velocity, then stellar aberration inverted with the observer's barycentric velocity by
 // iterating eraAb.

@@ -226,11 +226,11 @@ TEST_CASE("pixel to focal plane follows the afw Orientation convention", "[geome
   }
 }
 
-TEST_CASE("radial distortion reproduces the LSSTCAM.md theta(r) table", "[geometry]") {
+TEST_CASE("radial distortion reproduces the engine/data/LSSTCAM.md theta(r) table", "[geometry]") {
   struct Row {
     double r_mm, theta_deg, minus_linear_arcsec;
   };
-  // LSSTCAM.md, "Plate scale and distortion" (rounded there to 5 decimals / 0.01 arcsec).
+  // engine/data/LSSTCAM.md, "Plate scale and distortion" (rounded there to 5 decimals / 0.01 arcsec).
   const Row rows[] = {{100.0, 0.55567, -0.17}, {200.0, 1.11106, -1.34},
                       {300.0, 1.66589, -4.57}, {340.0, 1.88759, -6.68}};
   for (const Row& row : rows) {

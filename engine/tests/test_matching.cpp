@@ -51,7 +51,7 @@ TEST_CASE("segment-quad distance agrees with dense sampling", "[matching]") {
     }
 }
 
-TEST_CASE("tolerance model follows DESIGN.md", "[matching]") {
+TEST_CASE("tolerance model follows docs/design.md", "[matching]") {
     matching::ToleranceModel t;
     t.min_arcsec = 10;
     t.a_km = 1;

@@ -57,7 +57,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     request_id = uuid.uuid4().hex
     started = time.perf_counter()
     metrics = request.app[METRICS]
-    # Per-client counters in the services (DESIGN.md "Watched"); labelled only once admitted.
+    # Per-client counters in the services (docs/design.md "Security model"); labelled only once
+    # admitted.
     CURRENT_CLIENT.set(str(security.client_address(request)))
     error_code = None
     try:

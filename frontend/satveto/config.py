@@ -119,7 +119,7 @@ class SiteConfig:
 
 @dataclass(frozen=True)
 class MatchingConfig:
-    """The tolerance model of DESIGN.md ("Matching semantics").
+    """The tolerance model of docs/design.md ("Matching").
 
     Corridor half-width: max(min_arcsec, atan((a_km + b_km_per_day * age) / range)).
     Time pad: (c_km + d_km_per_day * age) / speed + 1 s.  Defaults from the accuracy study
@@ -141,7 +141,7 @@ class MatchingConfig:
 
 @dataclass(frozen=True)
 class LimitsConfig:
-    """Request limits, and the one-telescope rules of DESIGN.md ("Security").
+    """Request limits, and the one-telescope rules of docs/design.md ("Security model").
 
     ``enforce_one_camera`` (exposures may not overlap, length within [min, max]) and
     ``enforce_visible_sky`` (boresight altitude, Sun altitude) are test-only switches: a

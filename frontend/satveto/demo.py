@@ -60,10 +60,10 @@ SAMPLE_MIN_ALTITUDE_DEG = 25.0
 def demo_site(now_unix: float) -> SiteConfig:
     """Rubin's latitude at the longitude where it is the middle of the night now.
 
-    The service refuses visits by day and below 15 degrees (DESIGN.md "Security"), strictly,
-    in the demo too; so that `make run` works at any hour, the demo moves its site into the
-    night instead of relaxing the checks.  At latitude -30 the Sun at lower culmination is at
-    least 36 degrees below the horizon in every season.
+    The service refuses visits by day and below 15 degrees (docs/design.md "Security model"),
+    strictly, in the demo too; so that `make run` works at any hour, the demo moves its site
+    into the night instead of relaxing the checks.  At latitude -30 the Sun at lower
+    culmination is at least 36 degrees below the horizon in every season.
     """
     return SiteConfig(
         latitude_deg=DEMO_LATITUDE_DEG,

@@ -1,6 +1,6 @@
 """Earth orientation for the engine: IERS finals2000A, as shipped by ``astropy-iers-data``.
 
-The engine needs UT1 - UTC and polar motion to place the site (DESIGN.md, "Matching
+The engine needs UT1 - UTC and polar motion to place the site (docs/design.md, "Matching
 semantics"); without them it takes UT1 = UTC and widens every corridor by the 0.9 s that UTC
 allows.  At start the frontend reads the package's ``finals2000A.all`` (fixed-width columns,
 parsed here; format in the package's ``ReadMe.finals2000A``) and sends the engine, with

@@ -1,7 +1,7 @@
 """Errors that handlers raise and the error middleware turns into JSON responses.
 
 Every error body is ``{"error": {"code": "<snake_case>", "message": "<sentence>"}}`` and
-never carries an allow list (DESIGN.md, fail-safe rules).
+never carries an allow list (docs/design.md, fail-safe rules).
 """
 
 from __future__ import annotations

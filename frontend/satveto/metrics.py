@@ -95,9 +95,9 @@ class Metrics:
             "Historical catalogs held in the frontend's memory (and loaded in the engine)",
             registry=r,
         )
-        # Per-client counters (DESIGN.md "Watched").  No global vetoed/allowed totals: scraped
-        # between two requests they would give one detector's answer count.  The client label
-        # is the peer address, capped (client_label) so a wide allowlist cannot grow it.
+        # Per-client counters (docs/design.md "Security model").  No global vetoed/allowed totals:
+        # scraped between two requests they would give one detector's answer count.  The client
+        # label is the peer address, capped (client_label) so a wide allowlist cannot grow it.
         self.client_visits = Counter(
             "satveto_client_visits",
             "New visits registered (direct or embedded), by client address",

@@ -1,4 +1,4 @@
-"""TAI and UTC for the frontend's own clock checks (DESIGN.md, "Time scale").
+"""TAI and UTC for the frontend's own clock checks (docs/design.md, "Time scale").
 
 Rubin's MJDs are TAI; the wall clock counts UTC.  Comparing the two without converting would be
 37 s off.  Leap seconds come from the IERS ``Leap_Second.dat`` shipped by the

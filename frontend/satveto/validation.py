@@ -1,4 +1,5 @@
-"""Decoding and validation of the request bodies of both protocols (DESIGN.md, "External HTTP API").
+"""Decoding and validation of the request bodies of both protocols (docs/design.md, "External HTTP
+API").
 
 Bodies are decoded by msgspec into typed Structs: decoding and type, range and shape checks
 happen in one pass in C, and a refusal names the offending field as a path

@@ -5,7 +5,7 @@ live side by side:
 
 * the skyfield set-up the oracle's dense tracks are computed with (:func:`timescale`,
   :func:`skyfield_time`, :func:`gcrs_from_itrs_matrix`), configured like the engine: UT1 = UTC
-  and no polar motion (DESIGN.md, "Matching semantics");
+  and no polar motion (docs/design.md, "Matching");
 * hand-written low-precision formulas that need no ephemeris file and share no code with
   skyfield: GMST 1982, the WGS84 site vector, the Astronomical Almanac's Sun, and an
   IAU 1976/1980 TEME -> J2000 rotation used only to cross-check skyfield in the tests.
@@ -24,7 +24,7 @@ from skyfield.timelib import Time, Timescale
 
 FloatArray = NDArray[np.float64]
 
-# Rubin Observatory (DESIGN.md); the height is taken above the WGS84 ellipsoid.
+# Rubin Observatory (docs/design.md); the height is taken above the WGS84 ellipsoid.
 SITE_LAT_DEG = -30.244639
 SITE_LON_DEG = -70.749417
 SITE_HEIGHT_M = 2663.0

@@ -7,7 +7,7 @@ boresight and rotation), and as a pixel box with a TAN WCS fitted to that camera
 the detector (the box placed through that WCS, so the WCS maps it back onto the direction).
 
 The tolerance model is computed here from the configuration the tests send, by the formulas
-of DESIGN.md ("Matching semantics") and docs/matching.md, not by asking the engine.
+of docs/design.md ("Matching") and docs/matching.md, not by asking the engine.
 """
 
 from __future__ import annotations
@@ -54,13 +54,13 @@ FIELD_OFFSET_DEG = 0.3
 
 
 def corridor_rad(age_days: float, range_km: float, tol: Mapping[str, float] = TOLERANCE) -> float:
-    """DESIGN.md: max(min_arcsec, atan((a + b * age) / range))."""
+    """docs/design.md: max(min_arcsec, atan((a + b * age) / range))."""
     cross_km = tol["a_km"] + tol["b_km_per_day"] * abs(age_days)
     return max(tol["min_arcsec"] * ARCSEC_RAD, math.atan(cross_km / range_km))
 
 
 def time_pad_s(age_days: float, speed_km_s: float, tol: Mapping[str, float] = TOLERANCE) -> float:
-    """DESIGN.md: (c + d * age) / speed + 1 s."""
+    """docs/design.md: (c + d * age) / speed + 1 s."""
     return (tol["c_km"] + tol["d_km_per_day"] * abs(age_days)) / speed_km_s + 1.0
 
 

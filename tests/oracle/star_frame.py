@@ -2,8 +2,8 @@
 
 AP places its sources with a WCS fitted to Gaia stars, so a source's RA/Dec is the ICRS
 (astrometric) direction of a star that would appear at the same place in the image.  For an
-SGP4 object at a TAI instant t, seen from the Rubin site, that direction is (DESIGN.md,
-"Matching semantics"):
+SGP4 object at a TAI instant t, seen from the Rubin site, that direction is (docs/design.md,
+"Matching"):
 
 1. the light reaching the site at t left the satellite at the retarded time t_e = t - rho/c,
    with rho = |r_sat(t_e) - r_site(t)| measured in a non-rotating geocentric frame (GCRS);

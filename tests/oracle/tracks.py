@@ -100,7 +100,7 @@ def fov_radius_deg() -> float:
     """Largest field angle of any LSSTCam pixel (all 205 detectors), from the detector table.
 
     A private stand-in for the camera model's own ``fov_radius_deg``: corners of every pixel
-    array from centre, size and yaw, then LSSTCAM.md's radial distortion.
+    array from centre, size and yaw, then engine/data/LSSTCAM.md's radial distortion.
     """
     data = np.genfromtxt(_DETECTOR_CSV, delimiter=",", names=True, dtype=None, encoding="utf-8")
     half_x = data["n_pix_x"] * data["pixel_size_um"] / 2000.0
@@ -129,7 +129,7 @@ class Track:
 
     Directions are geometric, GCRS axes; ``rate_deg_s`` is the angular speed of the direction
     on the sky and ``speed_km_s`` the object's geocentric (inertial) speed, which together with
-    ``range_km`` give the corridor width and time pad of DESIGN.md.
+    ``range_km`` give the corridor width and time pad of docs/design.md.
     """
 
     norad_id: int

@@ -57,7 +57,7 @@ __all__ = [
 NOW = datetime(2026, 11, 21, 6, 0, 0, tzinfo=UTC)
 NOW_MJD = (NOW - datetime(1858, 11, 17, tzinfo=UTC)) / timedelta(days=1)
 EXPOSURE_S = 30.0
-#: The visit fields of DESIGN.md, i.e. what the engine and the HTTP API accept.
+#: The visit fields of docs/design.md, i.e. what the engine and the HTTP API accept.
 VISIT_FIELDS = (
     "visit_id",
     "exposure_start_mjd",
@@ -86,7 +86,7 @@ _WGS72_RADIUS_KM = 6378.135
 
 
 def visit_request(visit: Mapping[str, Any]) -> dict[str, Any]:
-    """Only the DESIGN.md visit fields of a generated visit (drops ``kind`` and ``target``)."""
+    """Only the docs/design.md visit fields of a generated visit (drops ``kind`` and ``target``)."""
     return {key: visit[key] for key in VISIT_FIELDS if key in visit}
 
 
@@ -247,7 +247,7 @@ def generate_visits(
 ) -> list[dict[str, Any]]:
     """Targeted visits (see :data:`TARGETED_KINDS`) then ``random_count`` random ones.
 
-    Each visit holds the DESIGN.md visit fields plus ``kind`` and ``target`` (the NORAD id of
+    Each visit holds the docs/design.md visit fields plus ``kind`` and ``target`` (the NORAD id of
     the object meant to cross mid-exposure, None for random pointings); ``visit_id`` is
     ``YYYYMMDD`` of the exposure start (UTC) followed by a five-digit sequence number.  A kind
     with no suitable object in the catalog (a tiny catalog) yields fewer visits.

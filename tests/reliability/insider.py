@@ -1,5 +1,5 @@
 """The insider harness: how many catalogued objects an allowlisted client holding the secret
-can locate per hour, under each set of rules (DESIGN.md "Security"; docs/reliability.md).
+can locate per hour, under each set of rules (docs/design.md "Security model"; docs/reliability.md).
 
 The insider's best plan within the rules, as measured here:
 

@@ -1,5 +1,5 @@
 // Visit precomputes run in the background, so that register_visit answers in a time that does
-// not depend on how busy the visit's field is (DESIGN.md "Security": no timing signal).
+// not depend on how busy the visit's field is (docs/design.md "Security model": no timing signal).
 //
 // One worker thread takes the jobs in order (the precompute itself is parallel inside).  A
 // job's result is shared by everyone who waits for it; a job that failed keeps its error, so a

@@ -202,7 +202,7 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
 }
 
 // Answers once the visit is validated and queued: the precompute runs in the background, so the
-// answer's timing says nothing of how busy the field is (DESIGN.md "Security").
+// answer's timing says nothing of how busy the field is (docs/design.md "Security model").
 void register_visit(VisitContext& context, const Params& params, ResultPacker& out) {
     const auto started = std::chrono::steady_clock::now();
     const matching::VisitParams v = read_visit(params);

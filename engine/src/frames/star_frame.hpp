@@ -1,4 +1,4 @@
-// The star-calibrated (ICRS astrometric) direction of a satellite (DESIGN.md, "Matching
+// The star-calibrated (ICRS astrometric) direction of a satellite (docs/design.md, "Matching
 // semantics"): where a source on the satellite's image lands under a WCS fitted to Gaia stars.
 //
 // The rigorous chain is (1) the topocentric vector to the satellite at the retarded time

@@ -1,4 +1,4 @@
-// Does a request's TAN WCS describe what the camera can see?  (DESIGN.md "Security":
+// Does a request's TAN WCS describe what the camera can see?  (docs/design.md "Security model":
 // footprints the camera can produce.)
 //
 // A client chooses the `wcs` of a DIASource request; without a check it could give a detector

@@ -9,7 +9,7 @@
 namespace satveto::matching {
 
 // The visit's field for sky-corner footprints (rad): the camera's field radius plus the
-// geometry margin.  A footprint with a corner beyond it is denied, never judged (DESIGN.md,
+// geometry margin.  A footprint with a corner beyond it is denied, never judged (docs/design.md,
 // "Security"), and precompute keeps every track segment that can come within reach of any
 // point inside it (its candidate search, its segment filter and its projection-stretch bound
 // all use this radius), so a footprint inside it is judged against every track that matters.

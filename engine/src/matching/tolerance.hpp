@@ -1,4 +1,4 @@
-// The tolerance model of DESIGN.md ("Matching semantics").
+// The tolerance model of docs/design.md ("Matching").
 //
 // Cross-track: the corridor half-width is the object's cross-track position uncertainty seen
 // at its range, never less than a floor:  max(min_arcsec, atan((a + b*age) / range)).

@@ -13,7 +13,7 @@
 namespace satveto::matching {
 
 // One flag per footprint, true when it must be left out of the allow list:
-// - denied (secrecy, DESIGN.md "Security"): a corner outside sky_field_radius_rad of the
+// - denied (secrecy, docs/design.md "Security model"): a corner outside sky_field_radius_rad of the
 //   visit, or two corners more than max_footprint_rad apart;
 // - vetoed: the convex hull of its corners in the visit's tangent plane comes within a track
 //   segment's reach (tangent-plane units, margin included) of that segment;

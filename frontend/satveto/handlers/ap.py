@@ -1,4 +1,4 @@
-"""The AP protocol (DESIGN.md, "AP protocol"): what lsst.ip.diffim sends to `SATTLE_URI_BASE`.
+"""The AP protocol (docs/design.md, "AP protocol"): what lsst.ip.diffim sends to `SATTLE_URI_BASE`.
 
 Two request and response shapes over the native API's code path: the same decoding rules,
 visit registration and veto services, fail-safe answers, metrics and logs.  Only the shapes

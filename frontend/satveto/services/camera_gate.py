@@ -1,5 +1,5 @@
-"""One camera across all clients: the gate every visit registration passes (DESIGN.md,
-"Security").
+"""One camera across all clients: the gate every visit registration passes (docs/design.md,
+"Security model").
 
 Allow/deny answers leak a little by nature; what keeps the leak at what one telescope would
 learn is that the visits asked about look like one telescope's.  Every path that registers a

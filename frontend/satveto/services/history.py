@@ -55,7 +55,7 @@ log = logging.getLogger("satveto.history")
 #: Window centres every 12 h at 05:00 and 17:00 UTC (05:00 UTC is 02:00 at Rubin in winter).
 WINDOW_SPACING_S = 43200.0
 WINDOW_PHASE_S = 5 * 3600.0
-#: Epochs within this many days of the centre are fetched (DESIGN.md, "Historical catalogs").
+#: Epochs within this many days of the centre are fetched (docs/design.md, "Catalog ingestion").
 HALF_WIDTH_D = 0.3833
 
 

@@ -295,7 +295,7 @@ class CatalogRefresher:
             except SourceError as error:
                 self._retry_after_s = error.retry_after_s
                 if error.outcome.startswith("cui_"):
-                    # The CUI part failed: the whole refresh fails (DESIGN.md).  The outcome
+                    # The CUI part failed: the whole refresh fails (docs/design.md).  The outcome
                     # only, never a line of the file.
                     self._metrics.cui_failures.labels(outcome=error.outcome).inc()
                     log.error(

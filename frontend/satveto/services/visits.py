@@ -45,7 +45,7 @@ class MalformedEngineAnswer(Exception):
 
 
 def api_error_from_engine(error: EngineError) -> ApiError:
-    """The HTTP answer to an engine failure (DESIGN.md, fail-safe rules)."""
+    """The HTTP answer to an engine failure (docs/design.md, fail-safe rules)."""
     if isinstance(error, EngineUnavailable):
         return ApiError(503, "engine_unavailable", "The veto engine is unavailable.")
     if isinstance(error, EngineRpcError):
