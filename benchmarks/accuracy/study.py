@@ -529,7 +529,10 @@ def main() -> int:
                 # The previous defaults and their neighbours: the least-area row with full
                 # recall is recommended (ties within 1 %: the most generous).
                 cross, cross_out, along, along_out = [], [], [], []
-                table = table_settings(PROVISIONAL)
+                # Longer pads too: the along-track tail is where a miss shows first.
+                table = table_settings(PROVISIONAL) + [
+                    {**PROVISIONAL, "d_km_per_day": d} for d in (4.0, 5.0, 6.0)
+                ]
                 table_out = evaluate(client, table, cases, catalogs, rng, range(len(table)))
                 full = [k for k, o in enumerate(table_out) if o.vetoed.sum() == total_sources]
                 area = {k: float(np.nanmean(table_out[k].area)) for k in full}
@@ -706,8 +709,9 @@ def plot(results: dict, path: Path) -> None:
         s=14,
         label="sweep settings with full recall",
     )
+    best = next(k for k, r in enumerate(results["table"]) if r["setting"] == results["recommended"])
     for k, r in enumerate(results["table"]):
-        colour = {0: "tab:red", 1: "tab:green"}.get(k, "tab:blue")
+        colour = {0: "tab:red", best: "tab:green"}.get(k, "tab:blue")
         # Provisional and recommended on top: neighbours can sit at the same point.
         right.scatter(
             100 * r["area_mean"], 100 * r["recall"], color=colour, s=36, zorder=4 if k < 2 else 3
@@ -721,7 +725,7 @@ def plot(results: dict, path: Path) -> None:
         )
     lines = [f"{k + 1}: {label(r['setting'])}" for k, r in enumerate(results["table"])]
     lines[0] += "  (previous defaults)"
-    lines[1] += "  (recommended)"
+    lines[best] += "  (recommended)"
     right.text(
         0.98,
         0.03,
