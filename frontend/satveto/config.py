@@ -130,7 +130,7 @@ class MatchingConfig:
     a_km: float = 1.0
     b_km_per_day: float = 0.2
     c_km: float = 4.0
-    d_km_per_day: float = 3.0
+    d_km_per_day: float = 6.0
     margin_arcsec: float = 5.0
     require_sunlit: bool = False
 

@@ -20,7 +20,7 @@ struct ToleranceModel {
     double a_km = 1.0;
     double b_km_per_day = 0.2;
     double c_km = 4.0;
-    double d_km_per_day = 3.0;
+    double d_km_per_day = 6.0;
     double margin_arcsec = 5.0;
 
     // Radians; `range_km` is a lower bound of the range over the part of track concerned.
