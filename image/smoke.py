@@ -449,7 +449,10 @@ def write_configuration(
         )
         shutil.copy(Path(scratch) / "demo-cert.pem", etc_dir / "tls/server.pem")
         shutil.copy(Path(scratch) / "demo-key.pem", etc_dir / "tls/server.key")
+        # The demo certificate is a leaf signed by a throw-away CA: clients trust the CA.
+        shutil.copy(Path(scratch) / "demo-ca.pem", etc_dir / "tls/ca.pem")
     os.chmod(etc_dir / "tls/server.pem", 0o644)
+    os.chmod(etc_dir / "tls/ca.pem", 0o644)
     os.chown(etc_dir / "tls/server.key", 0, 990)
     os.chmod(etc_dir / "tls/server.key", 0o640)
     secret = etc_dir / "secret"
@@ -467,7 +470,7 @@ def write_configuration(
         "[engine]\n"
         'socket = "/run/satveto/engine.sock"\n'
         "[catalog]\n"
-        'source = "demo"\n'
+        'source = "demo"\n' + demo_site_section(root, env)
     )
     os.chown(config, 0, 990)
     os.chmod(config, 0o640)
@@ -476,6 +479,26 @@ def write_configuration(
     shutil.copy(CLIENT, root / "smoke_client.py")
     os.chmod(root / "smoke_client.py", 0o644)
     return etc_dir, run_dir
+
+
+def demo_site_section(root: Path, env: dict[str, str]) -> str:
+    """The `[site]` section of the demo's night site (the image's own code chooses it, as
+    `satveto demo` does): the service refuses daytime visits, and the smoke test must pass at
+    any hour of the day."""
+    code = (
+        "import time; from satveto.demo import demo_site; s = demo_site(time.time()); "
+        "print(s.latitude_deg, s.longitude_deg, s.height_m)"
+    )
+    out = subprocess.run(
+        ["chroot", str(root), PYTHON, "-c", code],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    latitude, longitude, height = (float(x) for x in out)
+    return f"[site]\nlatitude_deg = {latitude}\nlongitude_deg = {longitude}\nheight_m = {height}\n"
 
 
 def smoke(image: str) -> dict[str, object]:
@@ -537,7 +560,7 @@ def smoke(image: str) -> dict[str, object]:
                     "/smoke_client.py",
                     socket_path,
                     f"https://127.0.0.1:{port}",
-                    "/etc/satveto/tls/server.pem",
+                    "/etc/satveto/tls/ca.pem",
                     "/etc/satveto/secret",
                 ],
                 stdin=subprocess.PIPE,

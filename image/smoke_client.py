@@ -11,7 +11,8 @@ Steps, each reported on stdout as one ``SMOKE {json}`` line for the driver:
 2. ``catalog``: the demo catalog built in memory and installed in the engine, as the demo
    does before it starts its frontend;
 3. waits for a line on stdin: the driver has started ``satveto serve`` meanwhile;
-4. ``ready``: ``GET /v1/ready`` over TLS, verified against the throw-away certificate, until 200;
+4. ``ready``: ``GET /v1/ready`` over TLS, verified against the throw-away CA that signed
+   the certificate, until 200;
 5. ``visit`` and ``diasources``: the demo's sample requests; every source the demo put on its
    satellite's predicted track must be vetoed and at least one of those it put 80 arcsec off
    the track allowed.
@@ -34,6 +35,7 @@ from typing import Any
 
 import aiohttp
 
+from satveto.config import load_config
 from satveto.demo import load_demo_catalog, sample_requests
 from satveto.engine_client import EngineClient
 
@@ -63,6 +65,10 @@ async def wait_ready(session: aiohttp.ClientSession, base: str, timeout_s: float
     return status
 
 
+#: The frontend's configuration (its site: the demo's night site), as the frontend reads it.
+CONFIG_FILE = Path("/etc/satveto/frontend.toml")
+
+
 async def run(socket_path: Path, base: str, cafile: Path, secret: str) -> int:
     engine = EngineClient(socket_path, timeout_s=10.0, connections=1)
     try:
@@ -88,7 +94,9 @@ async def run(socket_path: Path, base: str, cafile: Path, secret: str) -> int:
             return 1
         announcement = io.StringIO()
         with contextlib.redirect_stdout(announcement):
-            visit, diasources = await sample_requests(socket_path, records, time.time())
+            visit, diasources = await sample_requests(
+                socket_path, records, time.time(), load_config(CONFIG_FILE)
+            )
         print(announcement.getvalue(), end="", file=sys.stderr)
         # The demo says which sources it put on the track: the first ones, 1 to on_track.
         said = re.search(r"sources 1-(\d+) lie on its predicted track", announcement.getvalue())
