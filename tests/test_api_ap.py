@@ -18,6 +18,7 @@ from fake_engine import (
     FakeHarness,
     Frontend,
     fake_veto_allows_corners,
+    night_zenith,
     sample_visit,
 )
 
@@ -27,16 +28,20 @@ JSON = {"Content-Type": "application/json"}
 
 
 def ap_visit(visit_id: int = 7001) -> ApVisitInfo:
-    """A 30 s visit whose midpoint was 45 s ago (the native sample visit's pointing)."""
+    """A 30 s visit whose midpoint was 45 s ago, overhead at the test's night site (the
+    service refuses low and daytime visits)."""
     mid = MJD_UNIX_EPOCH + (time.time() - 45.0) / 86400.0
-    return ApVisitInfo(visit_id, mid, 30.0, 150.1, -30.2)
+    ra, dec = night_zenith(time.time() - 45.0)
+    return ApVisitInfo(visit_id, mid, 30.0, ra, dec)
 
 
 def corner_sources(count: int, first_id: int = 1) -> list[tuple[int, list[list[float]]]]:
-    """Small footprints near the boresight; the fake engine vetoes about half of them."""
+    """Small footprints near the boresight of :func:`ap_visit`; the fake engine vetoes about
+    half of them."""
+    ra0, dec0 = night_zenith(time.time() - 45.0)
     sources = []
     for i in range(count):
-        ra, dec = 150.0 + i * 2.7e-4, -30.25 + (i % 17) * 1e-3
+        ra, dec = (ra0 - 0.1 + i * 2.7e-4) % 360.0, dec0 - 0.05 + (i % 17) * 1e-3
         side = 3e-4
         corners = [[ra, dec], [ra + side, dec], [ra + side, dec + side], [ra, dec + side]]
         sources.append((first_id + i, corners))

@@ -34,6 +34,7 @@ from fake_engine import (
     api_config,
     engines_under_test,
     fake_veto_allows_corners,
+    night_zenith,
     start_harness,
 )
 from satveto.app import create_app
@@ -178,7 +179,8 @@ async def test_ap_night_behind_one_name_with_a_replica_restarted(
     replicas, proxy = pair
     client = ApClient(f"https://localhost:{proxy.port}", client_tls)
     mid = MJD_UNIX_EPOCH + (time.time() - 40.0) / 86400.0
-    visits = [ApVisitInfo(8100 + n, mid + n * 40.0 / 86400.0, 30.0, 150.1, -30.2) for n in range(2)]
+    ra, dec = night_zenith(time.time() - 40.0)  # overhead: the service refuses low visits
+    visits = [ApVisitInfo(8100 + n, mid + n * 40.0 / 86400.0, 30.0, ra, dec) for n in range(2)]
 
     # Visit 1: registered on one replica, known to the other within a second.
     await client.populate_visit_cache(visits[0])
@@ -260,14 +262,16 @@ async def test_forwarding_is_marked_authenticated_and_awaited_only_for_repeats(
     await _start(replica)
     try:
         mid = MJD_UNIX_EPOCH + (time.time() - 40.0) / 86400.0
-        visit = ApVisitInfo(8200, mid, 30.0, 150.1, -30.2)
+        # Overhead of the test's night site (the service refuses low and daytime visits).
+        ra, dec = night_zenith(time.time() - 40.0)
+        visit = ApVisitInfo(8200, mid, 30.0, ra, dec)
         half = 15.0 / 86400.0
         body = {
             "visit_id": 8200,
             "exposure_start_mjd": mid - half,
             "exposure_end_mjd": mid + half,
-            "boresight_ra": 150.1,
-            "boresight_dec": -30.2,
+            "boresight_ra": ra,
+            "boresight_dec": dec,
             "historical": False,
         }
         headers = {"Authorization": "Bearer a-shared-secret-of-some-length"}
@@ -303,7 +307,8 @@ async def test_a_forwarded_visit_is_not_forwarded_again(
     replicas, _ = pair
     mid = MJD_UNIX_EPOCH + (time.time() - 40.0) / 86400.0
     client = ApClient(f"https://localhost:{replicas[0].port}", client_tls)
-    await client.populate_visit_cache(ApVisitInfo(8300, mid, 30.0, 150.1, -30.2))
+    ra, dec = night_zenith(time.time() - 40.0)  # overhead: the service refuses low visits
+    await client.populate_visit_cache(ApVisitInfo(8300, mid, 30.0, ra, dec))
     await wait_until_known(replicas[1], 8300, within_s=1.0)
     await asyncio.sleep(0.3)
 

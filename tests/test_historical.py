@@ -302,7 +302,14 @@ async def test_http_historical_visits(
     ca_file: Path,
     http_session: aiohttp.ClientSession,
 ) -> None:
-    config = api_config(tls_files, engine_socket, limits={"allow_reprocessing": True})
+    # Fixed past instants seen from the test site, which moves with the hour the suite runs:
+    # the sky check is not what this tests (tests/test_camera_gate.py does), so it is lifted.
+    config = api_config(
+        tls_files,
+        engine_socket,
+        limits={"allow_reprocessing": True, **RELAXED_LIMITS},
+        catalog=TEST_CATALOG,
+    )
     config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, timeout_s=10))
     front = await start_frontend(config)
     try:
@@ -353,7 +360,13 @@ async def test_after_an_engine_restart_historical_visits_come_back_without_a_fet
     ca_file: Path,
 ) -> None:
     """The supervisor reloads the held historical catalog before re-registering the visit."""
-    config = api_config(tls_files, engine_process.socket_path, limits={"allow_reprocessing": True})
+    # A fixed past instant from the moving test site: the sky check is lifted (as above).
+    config = api_config(
+        tls_files,
+        engine_process.socket_path,
+        limits={"allow_reprocessing": True, **RELAXED_LIMITS},
+        catalog=TEST_CATALOG,
+    )
     config = dataclasses.replace(config, engine=dataclasses.replace(config.engine, timeout_s=10))
     app = create_app(config)
     try:
