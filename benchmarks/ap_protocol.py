@@ -46,7 +46,19 @@ sys.path.insert(0, str(HERE.parent / "frontend"))
 sys.path.insert(0, str(HERE.parent / "tests"))
 
 MJD_UNIX_EPOCH = 40587.0
-BORESIGHT = (150.1, -30.2)
+sys.path.insert(0, str(HERE.parent / "frontend"))
+from satveto import sky  # noqa: E402
+from satveto.demo import DEMO_LATITUDE_DEG, demo_site  # noqa: E402
+
+#: The service refuses low and daytime visits: the frontend observes from the demo's night site
+#: (chosen when the benchmark starts, as `satveto demo` does), and the visits point at its
+#: zenith then; over the 40 minutes the visits span, the zenith drifts 10 degrees.
+STARTED_UNIX = time.time()
+SITE = demo_site(STARTED_UNIX)
+BORESIGHT = (
+    round(math.degrees(float(sky.sun_radec_rad(STARTED_UNIX)[0])) + 180.0, 6) % 360.0,
+    DEMO_LATITUDE_DEG,
+)
 DETECTORS = 189
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -83,7 +95,7 @@ def _serve_satveto(engine_kind: str, workdir: str, control: Any, replies: Any) -
         import datetime as dt
 
         directory = Path(workdir)
-        cert, key = write_self_signed_certificate(directory)
+        cert, key, ca = write_self_signed_certificate(directory)
         socket_path = directory / "engine.sock"
         engine_pid: int
         spawn = multiprocessing.get_context("spawn")
@@ -110,13 +122,14 @@ def _serve_satveto(engine_kind: str, workdir: str, control: Any, replies: Any) -
             server=ServerConfig(tls_cert=cert, tls_key=key),
             engine=EngineConfig(socket=socket_path, timeout_s=30.0, connections=8),
             limits=LimitsConfig(rate_per_s=1e6, burst=1_000_000),
+            site=SITE,
         )
         app = create_app(config)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl_context(cert, key)).start()
         await app[CATALOG].install(records, time.time(), source="bench")
-        replies.put((runner.addresses[0][1], str(cert), engine_pid))
+        replies.put((runner.addresses[0][1], str(ca), engine_pid))
         loop = asyncio.get_running_loop()
         profiler = cProfile.Profile(time.process_time)  # CPU, not wall: the machine is shared
         while True:
@@ -159,14 +172,14 @@ def _serve_floor(cafile_dir: str, replies: Any, stop: Any) -> None:
         )
 
     async def main() -> None:
-        cert, key = write_self_signed_certificate(Path(cafile_dir))
+        cert, key, ca = write_self_signed_certificate(Path(cafile_dir))
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_put("/visit_cache", visit)
         app.router.add_put("/diasource_allow_list", allow_list)
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         await web.TCPSite(runner, "127.0.0.1", 0, ssl_context=server_ssl_context(cert, key)).start()
-        replies.put((runner.addresses[0][1], str(cert), os.getpid()))
+        replies.put((runner.addresses[0][1], str(ca), os.getpid()))
         await asyncio.get_running_loop().run_in_executor(None, stop.wait)
         await runner.cleanup()
 
@@ -174,8 +187,10 @@ def _serve_floor(cafile_dir: str, replies: Any, stop: Any) -> None:
 
 
 def _visit_body(visit_id: int, n: int) -> bytes:
-    # Non-overlapping 30 s exposures 35 s apart, within the last 40 minutes.
-    mid = MJD_UNIX_EPOCH + (time.time() - 90.0 - 35.0 * (60 - n % 60)) / 86400.0
+    # Non-overlapping 30 s exposures 35 s apart, within the last 40 minutes, placed by visit id
+    # so that the warm-up, the floor's and the measured visits never overlap (one camera).
+    del n
+    mid = MJD_UNIX_EPOCH + (time.time() - 90.0 - 35.0 * (60 - visit_id % 60)) / 86400.0
     half = 15.0 / 86400.0
     return json.dumps(
         {
