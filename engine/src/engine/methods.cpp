@@ -9,22 +9,27 @@ namespace {
 using rpc::Params;
 using rpc::ResultPacker;
 
+// The five summary fields of a catalog, as map entries (the caller sizes the map).
+void pack_catalog_fields(ResultPacker& out, const Catalog& catalog) {
+    out.pack("generation");
+    out.pack(catalog.generation);
+    out.pack("objects");
+    out.pack(static_cast<std::uint64_t>(catalog.objects));
+    out.pack("loaded_at_unix");
+    out.pack(catalog.loaded_at_unix);
+    out.pack("oldest_epoch_mjd");
+    out.pack(catalog.oldest_epoch_mjd);
+    out.pack("fetched_at_unix");
+    out.pack(catalog.fetched_at_unix);
+}
+
 void pack_catalog_summary(ResultPacker& out, const Catalog* catalog) {
     if (catalog == nullptr) {
         out.pack_nil();
         return;
     }
     out.pack_map(5);
-    out.pack("generation");
-    out.pack(catalog->generation);
-    out.pack("objects");
-    out.pack(static_cast<std::uint64_t>(catalog->objects));
-    out.pack("loaded_at_unix");
-    out.pack(catalog->loaded_at_unix);
-    out.pack("oldest_epoch_mjd");
-    out.pack(catalog->oldest_epoch_mjd);
-    out.pack("fetched_at_unix");
-    out.pack(catalog->fetched_at_unix);
+    pack_catalog_fields(out, *catalog);
 }
 
 // [{"name", "generation", "objects", "loaded_at_unix", "oldest_epoch_mjd", "fetched_at_unix"}]
@@ -35,16 +40,7 @@ void pack_historical_catalogs(ResultPacker& out, const EngineState& state) {
         out.pack_map(6);
         out.pack("name");
         out.pack(name);
-        out.pack("generation");
-        out.pack(catalog->generation);
-        out.pack("objects");
-        out.pack(static_cast<std::uint64_t>(catalog->objects));
-        out.pack("loaded_at_unix");
-        out.pack(catalog->loaded_at_unix);
-        out.pack("oldest_epoch_mjd");
-        out.pack(catalog->oldest_epoch_mjd);
-        out.pack("fetched_at_unix");
-        out.pack(catalog->fetched_at_unix);
+        pack_catalog_fields(out, *catalog);
     }
 }
 
