@@ -32,7 +32,10 @@ from satveto.credentials import Credentials
 from satveto.engine_client import EngineClient
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
+from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher, RefreshPolicy
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visit_registry import VisitRegistry
 from satveto.spacetrack import RequestBudget, SpacetrackClient
 from tle_writer import render_all
 
@@ -416,7 +419,9 @@ def source_for(
 
 
 class Rig:
-    """A refresher wired like the application wires it, against a real engine socket."""
+    """A refresher and the engine's supervisor wired like the application wires them, against
+    a real engine socket.  Neither runs until started: the supervisor pings when asked
+    (``supervisor.poll()``, or ``start()`` for its loop every ``supervise_s``)."""
 
     def __init__(
         self,
@@ -427,7 +432,7 @@ class Rig:
         max_age_s: float = 172800.0,
         min_fraction: float = 0.8,
         interval_s: float = 3600.0,
-        watch_engine: bool = True,
+        supervise_s: float = 1.0,
     ) -> None:
         self.config = Config(
             engine=EngineConfig(socket=engine_socket, timeout_s=5.0),
@@ -442,15 +447,29 @@ class Rig:
         self.engine = EngineClient(engine_socket, timeout_s=5.0)
         self.metrics = Metrics()
         self.catalog = CatalogService(self.engine, min_fraction)
+        self.supervisor = EngineSupervisor(
+            self.engine,
+            self.catalog,
+            VisitRegistry(),
+            self.metrics,
+            max_age_s,
+            interval_s=supervise_s,
+        )
+        self.readiness = ReadinessService(self.supervisor)
         self.refresher = CatalogRefresher(
             self.config,
             self.catalog,
-            self.engine,
             self.metrics,
+            self.supervisor.state,
             source=source,
             policy=policy,
-            watch_engine=watch_engine,
         )
+        self.supervisor.on_catalog_lost = self.refresher.request_refresh
+
+    async def start(self) -> None:
+        """Supervisor first, then the refresher: the application's start-up order."""
+        await self.supervisor.start()
+        await self.refresher.start()
 
     def metric(self, name: str, **labels: str) -> float:
         value = self.metrics.registry.get_sample_value(name, labels)
@@ -464,6 +483,7 @@ class Rig:
 
     async def close(self) -> None:
         await self.refresher.stop()
+        await self.supervisor.stop()
         await self.engine.close()
 
 

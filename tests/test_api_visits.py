@@ -186,9 +186,14 @@ async def test_engine_invalid_params_message_is_passed_through(
 async def test_malformed_register_answer_is_500(
     fake_frontend: Frontend, fake_harness: FakeHarness, http_session: aiohttp.ClientSession
 ) -> None:
-    fake_harness.fake.results["register_visit"] = {"visit_id": 99}
+    fake_harness.fake.results["register_visit"] = {"visit_id": 99}  # another visit's answer
     status, body = await post(http_session, f"{fake_frontend.base}/v1/visits", sample_visit())
     assert (status, body["error"]["code"]) == (500, "internal_error")
+    # Counted like a malformed veto answer, so that one alert covers both.
+    async with http_session.get(f"{fake_frontend.base}/metrics") as response:
+        text = (await response.text()).splitlines()
+    counter = 'satveto_engine_rpc_failures_total{kind="malformed",method="register_visit"} 1.0'
+    assert counter in text
 
 
 async def test_body_over_the_limit_is_413(

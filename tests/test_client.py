@@ -182,17 +182,21 @@ async def test_unknown_visit_everywhere_is_404(
     assert (error.value.status, error.value.code) == (404, "unknown_visit")
 
 
-@pytest.fixture
-async def lying_replica(tls_files: tuple[Path, Path]) -> AsyncIterator[str]:
-    """An HTTPS server that answers 200 with an allow list holding an id never sent."""
+@pytest.fixture(params=["stranger", "other_detector", "other_visit"])
+async def lying_replica(
+    tls_files: tuple[Path, Path], request: pytest.FixtureRequest
+) -> AsyncIterator[str]:
+    """An HTTPS server that answers 200 with a list no one may trust: one holding an id never
+    sent, or a well-formed one (empty: a subset of anything) for another detector or visit."""
+    lie_kind = request.param
 
     async def lie(request: web.Request) -> web.Response:
         body = await request.json()
         return web.json_response(
             {
-                "visit_id": body["visit_id"],
-                "detector_id": body["detector_id"],
-                "id_allow_list": [-7],
+                "visit_id": body["visit_id"] + (lie_kind == "other_visit"),
+                "detector_id": body["detector_id"] + (lie_kind == "other_detector"),
+                "id_allow_list": [-7] if lie_kind == "stranger" else [],
             }
         )
 

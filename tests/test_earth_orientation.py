@@ -31,7 +31,11 @@ from satveto.earth_orientation import (
     table_for,
 )
 from satveto.engine_client import EngineClient, EngineRpcError
+from satveto.metrics import Metrics
+from satveto.services.catalog import CatalogService
 from satveto.services.readiness import ReadinessService
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visit_registry import VisitRegistry
 from support import BlockingEngineClient
 
 DAY = 86400.0
@@ -146,10 +150,12 @@ async def test_readiness_names_old_earth_orientation_data(engine_socket: Path) -
     )
     client.close()
     engine = EngineClient(engine_socket, 5.0, 1)
+    catalog = CatalogService(engine, 0.8)
+    supervisor = EngineSupervisor(engine, catalog, VisitRegistry(), Metrics(), 86400.0)
     try:
-        fresh = await ReadinessService(engine, 86400.0, _aged(10.0)).check()
+        fresh = await ReadinessService(supervisor, _aged(10.0)).check()
         assert fresh.ready, fresh.reason
-        old = await ReadinessService(engine, 86400.0, _aged(MAX_OBSERVED_AGE_DAYS + 5)).check()
+        old = await ReadinessService(supervisor, _aged(MAX_OBSERVED_AGE_DAYS + 5)).check()
         assert not old.ready
         assert old.reason.startswith("Earth-orientation data is 65 days old")
     finally:

@@ -386,7 +386,7 @@ async def test_after_an_engine_restart_historical_visits_come_back_without_a_fet
         engine_process.start()
         await engine_process.wait_ready()
         for _ in range(10):  # pooled connections to the dead engine fail once each
-            state = await app[SUPERVISOR].resync()
+            state = await app[SUPERVISOR].poll_now()
             if state.error is None and state.catalog is not None:
                 break
         pong = await app[ENGINE].call("ping")

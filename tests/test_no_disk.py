@@ -18,7 +18,8 @@ from satveto.services.history import window_center_unix
 FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 
 # The frontend's refresh exactly as the service runs it: config, credentials file, refresher,
-# engine client; one refresh, then a clean stop.  Prints the outcome and the engine's count.
+# the supervisor it asks about the engine, engine client; one refresh, then a clean stop.
+# Prints the outcome and the engine's count.
 CHILD = """
 import asyncio, json, sys
 from pathlib import Path
@@ -28,6 +29,8 @@ from satveto.logs import configure_logging
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import CatalogRefresher
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visit_registry import VisitRegistry
 from satveto.services.history import HistoricalCatalogs
 from satveto.validation import Visit
 
@@ -42,7 +45,9 @@ async def main() -> None:
         ),
     )
     engine = EngineClient(config.engine.socket, 10.0)
-    refresher = CatalogRefresher(config, CatalogService(engine, 0.8), engine, Metrics())
+    catalog, metrics = CatalogService(engine, 0.8), Metrics()
+    supervisor = EngineSupervisor(engine, catalog, VisitRegistry(), metrics, 172800.0)
+    refresher = CatalogRefresher(config, catalog, metrics, supervisor.state)
     await refresher.start()
     while refresher.attempts == 0:
         await asyncio.sleep(0.01)

@@ -23,7 +23,6 @@ from fake_spacetrack import (
     write_ca_file,
 )
 from satveto.engine_process import EngineProcess
-from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import RefreshPolicy
 from satveto.spacetrack import RequestBudget
 
@@ -58,10 +57,10 @@ async def test_good_catalog_ends_up_in_the_engine(rig: Rig, fake: FakeSpaceTrack
     assert rig.catalog.current is not None
     assert len(rig.catalog.current.records) == COUNT
     assert rig.refreshes("ok") == 1
+    readiness = await rig.readiness.check()  # a supervisor ping: it also sets the gauges
+    assert readiness.ready, readiness.reason
     assert rig.metric("satveto_catalog_objects") == COUNT
     assert 0 <= rig.metric("satveto_catalog_age_seconds") < 60
-    readiness = await ReadinessService(rig.engine, 172800.0).check()
-    assert readiness.ready, readiness.reason
 
 
 @pytest.mark.parametrize(
@@ -93,7 +92,7 @@ async def test_a_fault_keeps_the_old_catalog_and_the_service_ready(
     assert rig.catalog.current is not None
     assert rig.catalog.current.generation == after["generation"]
     assert rig.refreshes(outcome) == 1
-    readiness = await ReadinessService(rig.engine, 172800.0).check()
+    readiness = await rig.readiness.check()
     assert readiness.ready, readiness.reason
     assert fake.logins == 2  # one login per refresh, never a retry inside one
 
@@ -135,9 +134,7 @@ def test_policy_delays_are_bounded_and_jittered() -> None:
 async def test_failed_refreshes_back_off_exponentially(
     engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
 ) -> None:
-    policy = RefreshPolicy(
-        interval_s=10.0, backoff_initial_s=0.04, backoff_max_s=0.32, engine_watch_s=60.0
-    )
+    policy = RefreshPolicy(interval_s=10.0, backoff_initial_s=0.04, backoff_max_s=0.32)
     rig = Rig(engine_socket, source_for(fake, ca_file), policy=policy)
     fake.fault = "500"
     try:
@@ -201,7 +198,7 @@ async def test_published_limits_hold_for_back_to_back_refreshes(
 async def test_successful_refreshes_follow_the_interval(
     engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
 ) -> None:
-    policy = RefreshPolicy(interval_s=0.15, engine_watch_s=60.0)
+    policy = RefreshPolicy(interval_s=0.15)
     rig = Rig(engine_socket, source_for(fake, ca_file), policy=policy)
     try:
         await rig.refresher.start()

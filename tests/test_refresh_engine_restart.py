@@ -1,4 +1,8 @@
-"""A restarted engine is reloaded from the frontend's memory, without asking space-track again."""
+"""A restarted engine is reloaded from the frontend's memory, without asking space-track again.
+
+The reload itself (CatalogService); the supervisor noticing the restart and calling it is in
+test_supervision.py.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from fake_spacetrack import (
     Rig,
     running_fake,
     source_for,
-    wait_for,
     write_ca_file,
 )
 from satveto.engine_client import EngineError
@@ -73,20 +76,3 @@ async def test_reload_engine_if_needed_restores_the_catalog_without_a_fetch(
     assert after["fetched_at_unix"] == before["fetched_at_unix"]  # age is not reset
     assert fake.queries == 1
     assert fake.logins == 1
-
-
-async def test_the_engine_watch_notices_the_restart_and_reloads(
-    rig: Rig, engine_process: EngineProcess, fake: FakeSpaceTrack
-) -> None:
-    await rig.refresher.start()  # empty engine: fetches at once
-    await wait_for(lambda: rig.refresher.last_outcome == "ok")
-    await kill_and_restart(engine_process)
-    for _ in range(8):  # a stale pooled socket may eat a ping or two
-        await rig.refresher.check_engine()
-        held = await ping_catalog(rig)
-        if held is not None:
-            break
-    assert held is not None
-    assert held["objects"] == COUNT
-    assert rig.metric("satveto_engine_restarts_detected_total") == 1
-    assert fake.queries == 1

@@ -1,10 +1,9 @@
-"""catalog.max_age_s: an old catalog turns /v1/ready into 503 and shows in catalog_age_seconds."""
+"""catalog.max_age_s: an old catalog turns /v1/ready into 503 (the gauge: test_supervision.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import logging
 import os
 import time
 from pathlib import Path
@@ -16,11 +15,10 @@ from aiohttp import web
 from fake_spacetrack import Rig, gp_catalog
 from satveto.app import create_app
 from satveto.catalog.demo import build_demo_catalog
-from satveto.catalog.sources import DemoSource, FileSource
+from satveto.catalog.sources import FileSource
 from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig
 from satveto.engine_client import EngineClient
 from satveto.services.catalog import CatalogService
-from satveto.services.readiness import ReadinessService
 from satveto.tls import server_ssl_context
 
 MAX_AGE = 3600.0
@@ -71,28 +69,6 @@ async def test_ready_is_503_once_the_catalog_is_older_than_max_age(
         await engine.close()
 
 
-async def test_age_gauge_and_readiness_follow_the_catalog_in_force(
-    engine_socket: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    lag = [MAX_AGE + 400.0]  # how far in the past the demo source says it was fetched
-    source = DemoSource(count=200, clock=lambda: time.time() - lag[0])
-    rig = Rig(engine_socket, source, max_age_s=MAX_AGE)
-    readiness = ReadinessService(rig.engine, MAX_AGE)
-    try:
-        assert rig.metric("satveto_catalog_age_seconds") == float("inf")  # nothing yet
-        with caplog.at_level(logging.ERROR, logger="satveto.refresh"):
-            assert await rig.refresher.refresh_once() == "ok"
-        assert MAX_AGE + 400 <= rig.metric("satveto_catalog_age_seconds") < MAX_AGE + 460
-        assert not (await readiness.check()).ready
-        assert any("older than catalog.max_age_s" in r.getMessage() for r in caplog.records)
-        lag[0] = 0.0
-        assert await rig.refresher.refresh_once() == "ok"
-        assert rig.metric("satveto_catalog_age_seconds") < 60
-        assert (await readiness.check()).ready
-    finally:
-        await rig.close()
-
-
 async def test_a_file_nobody_updates_ages_like_a_catalog_nobody_fetched(
     engine_socket: Path, tmp_path: Path
 ) -> None:
@@ -106,6 +82,6 @@ async def test_a_file_nobody_updates_ages_like_a_catalog_nobody_fetched(
         held = await rig.ping_catalog()
         assert held is not None
         assert held["fetched_at_unix"] == pytest.approx(old)
-        assert not (await ReadinessService(rig.engine, MAX_AGE).check()).ready
+        assert not (await rig.readiness.check()).ready
     finally:
         await rig.close()

@@ -14,9 +14,7 @@ import trustme
 from fake_spacetrack import FakeSpaceTrack, Rig, running_fake, source_for, wait_for, write_ca_file
 from satveto.catalog.demo import build_demo_catalog
 from satveto.engine_client import EngineClient
-from satveto.engine_process import EngineProcess
 from satveto.services.catalog import CatalogService
-from satveto.services.refresh import RefreshPolicy
 
 COUNT = 200
 INTERVAL = 3600.0
@@ -110,37 +108,13 @@ async def test_after_adoption_a_much_smaller_catalog_is_still_refused(
         await rig.close()
 
 
-async def test_engine_restart_after_adoption_triggers_a_fetch(
-    engine_process: EngineProcess, fake: FakeSpaceTrack, ca_file: Path
-) -> None:
-    await preload(engine_process.socket_path, "spacetrack", time.time() - 100.0)
-    policy = RefreshPolicy(interval_s=INTERVAL, engine_watch_s=0.05)
-    rig = Rig(engine_process.socket_path, source_for(fake, ca_file), policy=policy)
-    try:
-        await rig.refresher.start()
-        await asyncio.sleep(0.1)
-        assert fake.total == 0
-        engine_process.process.kill()
-        engine_process.process.wait()
-        engine_process.start()
-        await engine_process.wait_ready()
-        # Nothing in memory to reload from: the watch asks for a fetch at once.
-        await wait_for(lambda: rig.refresher.last_outcome == "ok")
-        assert fake.queries == 1
-        held = await rig.ping_catalog()
-        assert held is not None
-        assert held["objects"] == COUNT
-        assert rig.metric("satveto_engine_restarts_detected_total") == 1
-    finally:
-        await rig.close()
-
-
-async def test_without_its_own_watch_a_refresh_can_be_requested(
+async def test_a_refresh_can_be_requested_and_requests_are_throttled(
     engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
 ) -> None:
-    # How the application runs it: its EngineSupervisor pings and keeps the gauges.
+    # The supervisor asks when a restarted engine has lost a catalog the frontend has no copy
+    # of (test_supervision.py); it keeps the gauges, which the refresher never sets.
     await preload(engine_socket, "spacetrack", time.time() - 100.0)
-    rig = Rig(engine_socket, source_for(fake, ca_file), watch_engine=False)
+    rig = Rig(engine_socket, source_for(fake, ca_file))
     try:
         await rig.refresher.start()
         rig.metrics.catalog_age.set(12.0)  # the supervisor's value is not overridden
@@ -164,7 +138,7 @@ async def test_a_request_made_during_the_first_fetch_does_not_cause_a_second(
     """At start on an empty engine, the supervisor asks for a refresh while the first fetch
     runs; that fetch answers the request, so space-track sees one login and one query."""
     fake.fault, fake.slow_s = "slow", 0.5  # the request lands while the body is in flight
-    rig = Rig(engine_socket, source_for(fake, ca_file), watch_engine=False)
+    rig = Rig(engine_socket, source_for(fake, ca_file))
     try:
         await rig.refresher.start()
         await asyncio.sleep(0.1)

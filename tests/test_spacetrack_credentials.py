@@ -19,6 +19,8 @@ from satveto.logs import JsonFormatter
 from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import CatalogRefresher
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visit_registry import VisitRegistry
 
 
 def write_credentials(path: Path, text: str, mode: int = 0o600) -> Path:
@@ -157,7 +159,9 @@ async def test_credentials_never_appear_in_logs(
         )
         engine = EngineClient(engine_socket, timeout_s=5.0)
         metrics = Metrics()
-        refresher = CatalogRefresher(config, CatalogService(engine, 0.8), engine, metrics)
+        catalog = CatalogService(engine, 0.8)
+        supervisor = EngineSupervisor(engine, catalog, VisitRegistry(), metrics, 172800.0)
+        refresher = CatalogRefresher(config, catalog, metrics, supervisor.state)
         try:
             await refresher.start()  # the engine is empty: this fetches at once
             outcomes = [await refresher.refresh_once()]
@@ -167,9 +171,10 @@ async def test_credentials_never_appear_in_logs(
             fake.fault = None
             fake.password = "changed-on-the-server"  # our password is now wrong
             outcomes.append(await refresher.refresh_once())
-            await refresher.check_engine()
+            await supervisor.poll()  # its log lines too
         finally:
             await refresher.stop()
+            await supervisor.stop()
             await engine.close()
     assert outcomes == [
         "ok",

@@ -28,24 +28,27 @@ from satveto.catalog.sources import CatalogSource
 from satveto.config import Config, check_test_switches
 from satveto.earth_orientation import EarthOrientationData, load_earth_orientation
 from satveto.engine_client import EngineClient
-from satveto.errors import ApiError, error_response
+from satveto.errors import ApiError
 from satveto.handlers import ap, diasources, metrics, openapi, ops, visits
 from satveto.http_input import (
     ClientGone,
     body_guard,
     client_gone_response,
+    error_response,
     http_error_response,
     install_json_protocol_errors,
 )
 from satveto.metrics import CURRENT_CLIENT, Metrics
 from satveto.services.camera_gate import CameraGate
 from satveto.services.catalog import CatalogService
+from satveto.services.fail_safe import UNEXPECTED
 from satveto.services.history import HistoricalCatalogs
 from satveto.services.peers import PeerForwarder
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
-from satveto.services.visits import VetoService, VisitRegistry
+from satveto.services.visit_registry import VisitRegistry
+from satveto.services.visits import VetoService
 
 log = logging.getLogger("satveto.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -73,7 +76,9 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = client_gone_response()
     except Exception:
         log.exception("unexpected error", extra={"request_id": request_id})
-        response = error_response(500, "internal_error", "The service failed unexpectedly.")
+        # The fail-safe rule's last line: a bug is a 500 without a list.
+        error = UNEXPECTED.error()
+        response = error_response(error.status, error.code, error.message)
     elapsed = time.perf_counter() - started
     response.headers["X-Request-Id"] = request_id
     endpoint = _endpoint(request)
@@ -184,18 +189,12 @@ def create_app(
     app[CONFIG] = config
     app[ENGINE] = engine
     earth_orientation = earth_orientation or load_earth_orientation(time.time())
-    app[READINESS] = ReadinessService(engine, config.catalog.max_age_s, earth_orientation)
     app[METRICS] = Metrics()
     app[METRICS].earth_orientation_age.set_function(lambda: earth_orientation.age_s(time.time()))
     app[CATALOG] = CatalogService(engine, config.catalog.min_fraction)
     app[VISITS] = VisitRegistry()
-    refresher = None
-    if catalog_source is not None:
-        # The supervisor pings, reloads and keeps the gauges; the refresher only refreshes.
-        refresher = CatalogRefresher(
-            config, app[CATALOG], engine, app[METRICS], source=catalog_source, watch_engine=False
-        )
-        app[REFRESHER] = refresher
+    # The supervisor owns the engine's lifecycle (pings, restarts, reloads, the catalog gauges)
+    # and feeds the freshness gate and readiness; the refresher only fetches and installs.
     app[SUPERVISOR] = EngineSupervisor(
         engine,
         app[CATALOG],
@@ -204,8 +203,15 @@ def create_app(
         config.catalog.max_age_s,
         request_wait_s=config.engine.timeout_s,
         engine_settings=engine_settings(config, earth_orientation),
-        on_catalog_lost=refresher.request_refresh if refresher is not None else None,
     )
+    app[READINESS] = ReadinessService(app[SUPERVISOR], earth_orientation)
+    refresher = None
+    if catalog_source is not None:
+        refresher = CatalogRefresher(
+            config, app[CATALOG], app[METRICS], app[SUPERVISOR].state, source=catalog_source
+        )
+        app[SUPERVISOR].on_catalog_lost = refresher.request_refresh
+        app[REFRESHER] = refresher
     gate = CameraGate(config.limits, config.site)  # one camera for every client and path
     app[VETO] = VetoService(engine, app[VISITS], app[SUPERVISOR], app[METRICS], gate)
     # Reprocessing: historical catalogs from the source's history (space-track only).
@@ -238,8 +244,15 @@ def create_app(
 
     app.on_startup.append(start_supervision)
     if refresher is not None:
-        app.on_startup.append(refresher.startup)
-        app.on_cleanup.append(refresher.cleanup)
+
+        async def start_refresh(app: web.Application) -> None:
+            await app[REFRESHER].start()
+
+        async def stop_refresh(app: web.Application) -> None:
+            await app[REFRESHER].stop()  # before the engine client is closed
+
+        app.on_startup.append(start_refresh)
+        app.on_cleanup.append(stop_refresh)
     app.on_cleanup.append(stop_supervision)
     app.on_cleanup.append(close_engine)
 

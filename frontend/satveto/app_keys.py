@@ -13,7 +13,8 @@ from satveto.services.peers import PeerForwarder
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
-from satveto.services.visits import VetoService, VisitRegistry
+from satveto.services.visit_registry import VisitRegistry
+from satveto.services.visits import VetoService
 
 CONFIG = web.AppKey("config", Config)
 ENGINE = web.AppKey("engine", EngineClient)

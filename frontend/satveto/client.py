@@ -32,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-from satveto.allow_list import is_ordered_subset
+from satveto.services.fail_safe import WrongAnswer, checked_allow_list
 
 __all__ = [
     "SatvetoClient",
@@ -261,12 +261,13 @@ def _error_of(decoded: Any) -> tuple[str, str]:
 
 
 def _checked_allow_list(answer: Any, visit_id: int, detector_id: int, ids: list[int]) -> list[int]:
-    """The answer's allow list if it answers this request and is an ordered subset of ``ids``."""
-    if not isinstance(answer, dict) or not isinstance(answer.get("id_allow_list"), list):
-        raise SatvetoProtocolError("the answer carries no id_allow_list")
-    if answer.get("visit_id") != visit_id or answer.get("detector_id") != detector_id:
-        raise SatvetoProtocolError("the answer is for another visit or detector")
-    allowed = answer["id_allow_list"]
-    if not is_ordered_subset(allowed, ids):
-        raise SatvetoProtocolError("id_allow_list is not an ordered subset of the ids sent")
-    return allowed
+    """The answer's allow list if it answers this request and is an ordered subset of ``ids``.
+
+    The service's own answer check on the engine's answers (services/fail_safe.py), here on
+    the service's answers.
+    """
+    asked = {"visit_id": visit_id, "detector_id": detector_id}
+    try:
+        return checked_allow_list(answer, "id_allow_list", ids, asked)
+    except WrongAnswer as error:
+        raise SatvetoProtocolError(str(error)) from None

@@ -1,12 +1,11 @@
-"""Errors that handlers raise and the error middleware turns into JSON responses.
+"""The error services and handlers raise for an HTTP client, free of HTTP types.
 
-Every error body is ``{"error": {"code": "<snake_case>", "message": "<sentence>"}}`` and
-never carries an allow list (docs/design.md, fail-safe rules).
+The application's error middleware (satveto.app) turns it into the JSON error body
+(satveto.http_input.error_response): ``{"error": {"code": "<snake_case>", "message":
+"<sentence>"}}``, which never carries an allow list (docs/design.md, fail-safe rule).
 """
 
 from __future__ import annotations
-
-from aiohttp import web
 
 
 class ApiError(Exception):
@@ -17,7 +16,3 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
-
-
-def error_response(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)

@@ -21,13 +21,18 @@ from typing import Any
 from aiohttp import web, web_protocol
 from aiohttp.http_exceptions import HttpProcessingError
 
-from satveto.errors import ApiError, error_response
+from satveto.errors import ApiError
 
 log = logging.getLogger("satveto.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 CLIENT_CLOSED = 499  # nginx's convention for "the client went away before the answer"
+
+
+def error_response(status: int, code: str, message: str) -> web.Response:
+    """The JSON error body every error answer has, never with an allow list."""
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
 
 
 class ClientGone(Exception):

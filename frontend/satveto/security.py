@@ -30,7 +30,7 @@ from pathlib import Path
 from aiohttp import web
 
 from satveto.config import ConfigError
-from satveto.errors import error_response
+from satveto.http_input import error_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from satveto import __version__
 from satveto.app_keys import READINESS
-from satveto.errors import error_response
+from satveto.http_input import error_response
 
 API_ENDPOINTS = {
     "visits": {"method": "POST", "path": "/v1/visits"},

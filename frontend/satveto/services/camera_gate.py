@@ -38,6 +38,7 @@ from typing import Any
 
 from satveto.config import LimitsConfig, SiteConfig
 from satveto.errors import ApiError
+from satveto.services.fail_safe import refusal
 from satveto.sky import boresight_altitude_deg, mjd_to_unix, sun_altitude_deg
 
 #: Historical exposures remembered at most (a reprocessing campaign's nights); beyond it the
@@ -165,9 +166,7 @@ class CameraGate:
             if known is not None:
                 if known == visit:
                     return False  # identical re-registration, even once out of the window
-                raise ApiError(
-                    409, "visit_conflict", "The visit is registered with different parameters."
-                )
+                raise refusal("visit_conflict")
         in_window = now - limits.past_window_s <= start <= now + limits.future_window_s
         if not historical and not in_window:
             if not limits.allow_reprocessing:

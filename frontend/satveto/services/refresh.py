@@ -1,13 +1,17 @@
-"""Keeps a fresh catalog in the engine: the start-up decision, the refresh loop, the engine watch.
+"""Keeps a fresh catalog in the engine: the start-up decision and the refresh loop.
 
-At start the frontend asks the engine (``ping``) what it holds.  A catalog from the configured
-source that is younger than ``catalog.max_age_s`` is *adopted*: no fetch now, the next refresh
-is scheduled from that catalog's fetch time.  The trade-off: an adopted catalog has no copy in
-the frontend's memory (it cannot be read back from the engine), so if the engine restarts
-before the next successful fetch there is nothing to reload it from.  The engine watch notices
-that case and fetches at once (within the request budget); until then the service is not ready.
-The alternative, fetching at every frontend start, would spend space-track requests on every
-restart and crash loop, which is the costlier failure.
+The refresher only fetches, validates and installs.  Everything else about the engine (pings,
+restarts, reloads, the catalog gauges, readiness) is the supervisor's (services/supervision.py).
+
+At start the refresher asks the supervisor what the engine holds.  A catalog from the
+configured source that is younger than ``catalog.max_age_s`` is *adopted*: no fetch now, the
+next refresh is scheduled from that catalog's fetch time.  The trade-off: an adopted catalog
+has no copy in the frontend's memory (it cannot be read back from the engine), so if the engine
+restarts before the next successful fetch there is nothing to reload it from.  The supervisor
+notices that case and calls :meth:`CatalogRefresher.request_refresh`, which fetches at once
+(within the request budget); until then the service is not ready.  The alternative, fetching
+at every frontend start, would spend space-track requests on every restart and crash loop,
+which is the costlier failure.
 
 Then, every ``catalog.refresh_interval_s`` (plus up to 10 % jitter, never less, so the
 configured interval is also the shortest one), the source is fetched, validated record by
@@ -16,9 +20,6 @@ installed through :class:`CatalogService`.  A failed refresh keeps the catalog i
 retries with bounded exponential backoff (equal jitter); a server's Retry-After or the local
 request budget can only lengthen the wait.  A catalog the engine could not take because it was
 unreachable is kept aside and retried shortly without a new fetch.
-
-The engine watch pings every few seconds: a changed ``instance_id`` is a restart, and the
-in-memory catalog is pushed again (``reload_engine_if_needed``) without a new fetch.
 """
 
 from __future__ import annotations
@@ -27,24 +28,25 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
-import math
 import random
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
-
-from aiohttp import web
+from typing import TYPE_CHECKING, Any
 
 from satveto.catalog.merge import merge_closest
 from satveto.catalog.omm import OmmRecord, ValidationResult, validate_catalog
 from satveto.catalog.sources import CatalogSource, SourceError, build_source
 from satveto.catalog.tle import add_rejections
 from satveto.config import Config
-from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
-from satveto.metrics import Metrics, rounded_size
+from satveto.engine_client import EngineRpcError, EngineUnavailable
+from satveto.metrics import Metrics
 from satveto.services.catalog import CatalogRefused, CatalogService
+from satveto.services.fail_safe import catalog_age_s
+
+if TYPE_CHECKING:
+    from satveto.services.supervision import EngineState
 
 log = logging.getLogger("satveto.refresh")
 
@@ -58,14 +60,13 @@ OUTCOME_INTERNAL = "internal_error"
 
 @dataclass(frozen=True)
 class RefreshPolicy:
-    """When to refresh, back off and watch; derived from catalog.refresh_interval_s."""
+    """When to refresh and back off; derived from catalog.refresh_interval_s."""
 
     interval_s: float = 3600.0
     jitter_fraction: float = 0.1
     backoff_initial_s: float = 300.0
     backoff_max_s: float = 3600.0
     engine_retry_s: float = 5.0  # retry of a fetched catalog the engine could not take
-    engine_watch_s: float = 5.0
     start_grace_s: float = 60.0  # earliest fetch after adopting a catalog at start
 
     @classmethod
@@ -100,24 +101,20 @@ class CatalogRefresher:
         self,
         config: Config,
         catalog: CatalogService,
-        engine: EngineClient,
         metrics: Metrics,
+        engine_state: Callable[[], Awaitable[EngineState]],
         *,
         source: CatalogSource | None = None,
         policy: RefreshPolicy | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
-        watch_engine: bool = True,
     ) -> None:
-        """`watch_engine=False` when something else already pings the engine, reloads it after
-        a restart and keeps the catalog gauges (the application's EngineSupervisor): then
-        only the refresh loop runs, and that supervisor calls :meth:`request_refresh` when a
-        restarted engine has no catalog and there is no copy in memory to reload it from.
-        """
+        """`engine_state`: the supervisor's latest ping (EngineSupervisor.state), read once at
+        start to decide between adopting the engine's catalog and fetching at once."""
         self._config = config
         self._catalog = catalog
-        self._engine = engine
         self._metrics = metrics
+        self._engine_state = engine_state
         self._source = source
         self._policy = policy or RefreshPolicy.for_interval(config.catalog.refresh_interval_s)
         self._max_age_s = config.catalog.max_age_s
@@ -127,19 +124,13 @@ class CatalogRefresher:
         self._retry_after_s: float | None = None
         self._pending: _Pending | None = None
         self._adopted_objects: int | None = None  # plausibility reference after adoption
-        self._in_force_fetched_at: float | None = None
-        self._engine_instance: str | None = None
-        self._stale_reported = False
         self._wake = asyncio.Event()
         self._refresh_lock = asyncio.Lock()
         self._tasks: list[asyncio.Task[None]] = []
         self.attempts = 0  # refresh attempts made (for tests and diagnostics)
         self.last_outcome: str | None = None
         self.next_refresh_at_unix: float | None = None
-        self._watch_engine = watch_engine
         self._requested_at: float | None = None  # monotonic time of the last honoured request
-        if watch_engine:
-            metrics.catalog_age.set_function(self.catalog_age_s)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -152,8 +143,6 @@ class CatalogRefresher:
         self._tasks = [
             asyncio.create_task(self._refresh_loop(first_delay), name="satveto-catalog-refresh")
         ]
-        if self._watch_engine:
-            self._tasks.append(asyncio.create_task(self._watch_loop(), name="satveto-engine-watch"))
 
     async def stop(self) -> None:
         tasks, self._tasks = self._tasks, []
@@ -177,42 +166,6 @@ class CatalogRefresher:
         self._requested_at = now
         self._wake.set()
 
-    async def startup(self, app: web.Application) -> None:
-        """aiohttp on_startup hook."""
-        await self.start()
-
-    async def cleanup(self, app: web.Application) -> None:
-        """aiohttp on_cleanup hook; must run before the engine client is closed."""
-        await self.stop()
-
-    # -- observability -----------------------------------------------------------------------
-
-    def catalog_age_s(self) -> float:
-        """Age of the catalog in force from its fetch time; +inf when there is none.
-
-        +inf rather than NaN so that an alert on ``catalog_age_seconds > limit`` fires when
-        there is no catalog at all.
-        """
-        if self._in_force_fetched_at is None:
-            return math.inf
-        return max(0.0, self._clock() - self._in_force_fetched_at)
-
-    def _note_in_force(self, fetched_at_unix: float | None, objects: int) -> None:
-        self._in_force_fetched_at = fetched_at_unix
-        self._metrics.catalog_objects.set(rounded_size(objects))
-        if fetched_at_unix is None:
-            return  # no catalog at all: readiness says so; there is no age to report
-        age = self.catalog_age_s()
-        if age > self._max_age_s and not self._stale_reported:
-            self._stale_reported = True
-            log.error(
-                "the catalog in force is older than catalog.max_age_s; "
-                "the service is not ready until a refresh succeeds",
-                extra={"age_s": round(age), "max_age_s": self._max_age_s},
-            )
-        elif age <= self._max_age_s:
-            self._stale_reported = False
-
     # -- start-up ----------------------------------------------------------------------------
 
     def _require_source(self) -> CatalogSource:
@@ -222,27 +175,24 @@ class CatalogRefresher:
 
     async def _initial_delay(self) -> float:
         """0 to fetch now, or the wait until the adopted engine catalog is due a refresh."""
-        try:
-            pong = await self._engine.call("ping")
-        except EngineError as error:
-            log.warning("engine not reachable at start; fetching", extra={"error": str(error)})
+        state = await self._engine_state()
+        if state.error is not None:
+            log.warning("engine not reachable at start; fetching", extra={"error": state.error})
             return 0.0
         try:
-            return self._adopt(pong)
+            return self._adopt(state.catalog)
         except (AttributeError, KeyError, TypeError, ValueError):
             log.warning("the engine's ping could not be read; fetching")
             return 0.0
 
-    def _adopt(self, pong: dict[str, Any]) -> float:
+    def _adopt(self, held: dict[str, Any] | None) -> float:
         source = self._require_source()
-        self._engine_instance = pong.get("instance_id")
-        held = pong.get("catalog")
         if not held:
             return 0.0
         now = self._clock()
         generation = str(held.get("generation", ""))
         fetched_at = float(held.get("fetched_at_unix") or 0.0)
-        age = max(0.0, now - fetched_at)
+        age = catalog_age_s(held, now)
         if not generation.startswith(f"{source.name}-"):
             log.info(
                 "the engine holds a catalog from another source; fetching",
@@ -254,7 +204,6 @@ class CatalogRefresher:
             return 0.0
         objects = int(held.get("objects", 0))
         self._adopted_objects = objects
-        self._note_in_force(fetched_at, objects)
         delay = max(fetched_at + self._policy.interval_delay(self._rng) - now, 0.0)
         delay = max(delay, self._policy.start_grace_s)
         log.info(
@@ -356,14 +305,13 @@ class CatalogRefresher:
         self._adopted_objects = None
         if report.rejected:
             self._metrics.catalog_records_rejected.labels(reason="engine").inc(report.rejected)
-        self._note_in_force(fetched_at, report.accepted)
         log.info(
             "catalog refreshed",
             extra={
                 "source": source.name,
                 "generation": report.generation,
                 "objects": report.accepted,
-                "age_s": round(max(0.0, self._clock() - fetched_at)),
+                "age_s": round(catalog_age_s({"fetched_at_unix": fetched_at}, self._clock())),
             },
         )
         return OUTCOME_OK
@@ -429,44 +377,6 @@ class CatalogRefresher:
                 await self._wake.wait()
         # Cleared after waking, not before sleeping: a request made during a refresh is kept.
         self._wake.clear()
-
-    async def _watch_loop(self) -> None:
-        while True:
-            await asyncio.sleep(self._policy.engine_watch_s)
-            try:
-                await self.check_engine()
-            except Exception as error:  # keep watching
-                log.error("engine watch failed unexpectedly", extra=_bug_report(error))
-
-    async def check_engine(self) -> None:
-        """Notices an engine restart, reloads it from memory, or asks for a fetch."""
-        try:
-            pong = await self._engine.call("ping")
-        except EngineError:
-            return  # readiness reports it; nothing to reload into
-        instance = pong.get("instance_id")
-        restarted = instance != self._engine_instance
-        if restarted and self._engine_instance is not None:
-            self._metrics.engine_restarts.inc()
-            log.warning("engine restart detected", extra={"instance_id": instance})
-        self._engine_instance = instance
-        held: dict[str, Any] | None = pong.get("catalog")
-        try:
-            reloaded = await self._catalog.reload_engine_if_needed(held)
-        except EngineError as error:
-            log.warning("reloading the engine failed", extra={"error": str(error)})
-            return
-        current = self._catalog.current
-        if reloaded and current is not None:
-            self._note_in_force(current.fetched_at_unix, len(current.records))
-        elif held:
-            fetched_at = float(held.get("fetched_at_unix") or 0.0)
-            self._note_in_force(fetched_at, int(held.get("objects") or 0))
-        else:
-            self._note_in_force(None, 0)
-            if restarted:
-                log.warning("the engine holds no catalog and the frontend has no copy; fetching")
-                self.request_refresh()
 
 
 def _bug_report(error: BaseException) -> dict[str, str]:

@@ -1,14 +1,15 @@
-"""Engine supervision: a ping every second, restart detection, reload, and the freshness gate.
+"""Engine supervision, the one owner of the engine's lifecycle as the frontend sees it.
 
-The engine and the frontend are separate units that restart independently.  The engine's
-``instance_id`` changes at every start; when it does, the supervisor reloads the engine from the
-catalog held in the frontend's memory (no new fetch) and re-registers the visits of the last
-hour, so that AP's DIASource requests for a visit registered before the restart still succeed.
+A ping every second (and on demand, shared by concurrent callers); restart detection (the
+engine's ``instance_id`` changes at every start); ``configure`` first, then the reload of the
+catalog held in the frontend's memory (no new fetch) and of the historical catalogs, and the
+re-registration of the visits of the last hour, so that AP's DIASource requests for a visit
+registered before the restart still succeed.  When a restarted engine holds no catalog and the
+frontend has no copy (it adopted the engine's catalog at start), ``on_catalog_lost`` asks the
+refresher for a fetch.  It keeps the catalog gauges and logs a catalog that grew too old.
 
-The last ping is also the cheap freshness check of the veto path: a DIASource request is only
-forwarded when a ping at most ``cache_s`` old showed a catalog younger than
-``catalog.max_age_s``.  The age is recomputed at each request from the catalog's fetch time, so
-a catalog that crosses the limit between two pings is refused at once.
+Its pings are the input of the freshness gate (services/fail_safe.py) on the veto path, a cached
+ping at most ``cache_s`` old, and of readiness (services/readiness.py), a ping sent now.
 """
 
 from __future__ import annotations
@@ -23,12 +24,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError
-from satveto.errors import ApiError
 from satveto.metrics import Metrics, rounded_size
 from satveto.services.catalog import CatalogService
+from satveto.services.engine_calls import timed_call
+from satveto.services.fail_safe import Freshness, catalog_age_s, freshness
 from satveto.services.history import HistoricalCatalogs, engine_params, visit_catalog_name
-from satveto.services.readiness import catalog_age_s
-from satveto.services.visits import VisitRegistry, timed_call
+from satveto.services.visit_registry import VisitRegistry
 from satveto.validation import Visit
 
 log = logging.getLogger("satveto.supervision")
@@ -74,8 +75,10 @@ class EngineSupervisor:
         # tolerance and the site come from the frontend's configuration, one source of truth.
         self._engine_settings = engine_settings
         # Called when an engine holds no catalog and the frontend has none to reload it with
-        # (it adopted the engine's catalog at start): the refresher should fetch at once.
-        self._on_catalog_lost = on_catalog_lost
+        # (it adopted the engine's catalog at start): the refresher should fetch at once.  May
+        # be set after construction: the refresher itself reads the supervisor's pings.
+        self.on_catalog_lost = on_catalog_lost
+        self._stale_reported = False
         self._state: EngineState | None = None
         self._seen_instance: str | None = None
         self._synced_instance: str | None = None  # reloaded and visits re-registered
@@ -85,6 +88,12 @@ class EngineSupervisor:
         self._task: asyncio.Task[None] | None = None
         # Historical catalogs to reload into a restarted engine (set by the application).
         self.history: HistoricalCatalogs | None = None
+        # No catalog is known before the first ping: age alerts must fire, not read 0.
+        metrics.catalog_age.set(math.inf)
+
+    @property
+    def max_catalog_age_s(self) -> float:
+        return self._max_catalog_age_s
 
     def _can_revisit(self, visit: Visit) -> bool:
         """A historical visit is re-registered only if its catalog is still held; an evicted
@@ -140,7 +149,7 @@ class EngineSupervisor:
         except TimeoutError:
             return EngineState(time.monotonic(), None, None, "the engine is being resynced")
 
-    async def resync(self) -> EngineState:
+    async def poll_now(self) -> EngineState:
         """A ping sent now, reloading and re-registering if the engine restarted."""
         return await self._poll_for_request(newer_than=time.monotonic())
 
@@ -151,31 +160,23 @@ class EngineSupervisor:
             state = await self._poll_for_request()
         return state
 
+    def freshness_of(self, state: EngineState) -> Freshness:
+        """The freshness gate (services/fail_safe.py) on one ping, the age taken now."""
+        return freshness(state.error, state.catalog, self._max_catalog_age_s, time.time())
+
     async def require_fresh_catalog(self) -> None:
-        """Raises a 503 unless the engine answers and holds a catalog young enough.
+        """Raises the fail-safe refusal (a 503) unless the engine holds a catalog young enough.
 
         A refusal is decided on a ping sent after the cached one that looked bad, so a
         catalog installed (or an engine restarted) a moment ago is seen at once; concurrent
         requests share that ping.
         """
         state = await self.state()
-        refusal = self._refusal(state)
-        if refusal is not None:
+        if self.freshness_of(state).problem is not None:
             state = await self._poll_for_request(newer_than=state.checked_at + 1e-6)
-            refusal = self._refusal(state)
+            refusal = self.freshness_of(state).error()
             if refusal is not None:
                 raise refusal
-
-    def _refusal(self, state: EngineState) -> ApiError | None:
-        if state.error is not None:
-            return ApiError(503, "engine_unavailable", "The veto engine is unavailable.")
-        if state.catalog is None:
-            return ApiError(503, "no_catalog", "No satellite catalog is loaded.")
-        if catalog_age_s(state.catalog, time.time()) > self._max_catalog_age_s:
-            return ApiError(
-                503, "catalog_too_old", "The satellite catalog is older than catalog.max_age_s."
-            )
-        return None
 
     async def _poll_once(self) -> EngineState:
         started = time.monotonic()
@@ -205,12 +206,23 @@ class EngineSupervisor:
         return pong
 
     def _update_gauges(self, state: EngineState) -> None:
+        """The catalog gauges, and one error log line when the catalog crosses the age limit."""
+        now = time.time()
+        objects = 0 if state.catalog is None else int(state.catalog.get("objects", 0))
+        self._metrics.catalog_objects.set(rounded_size(objects))
+        age = catalog_age_s(state.catalog, now)  # +inf without a catalog: age alerts fire
+        self._metrics.catalog_age.set(age)
         if state.catalog is None:
-            self._metrics.catalog_objects.set(0)
-            self._metrics.catalog_age.set(math.inf)  # no catalog: age alerts must fire
-            return
-        self._metrics.catalog_objects.set(rounded_size(int(state.catalog.get("objects", 0))))
-        self._metrics.catalog_age.set(catalog_age_s(state.catalog, time.time()))
+            return  # readiness says why; there is no age to report
+        if age > self._max_catalog_age_s and not self._stale_reported:
+            self._stale_reported = True
+            log.error(
+                "the catalog in force is older than catalog.max_age_s; "
+                "the service is not ready until a refresh succeeds",
+                extra={"age_s": round(age), "max_age_s": self._max_catalog_age_s},
+            )
+        elif age <= self._max_catalog_age_s:
+            self._stale_reported = False
 
     # --- restart handling ----------------------------------------------------------------------
 
@@ -227,8 +239,8 @@ class EngineSupervisor:
                 await timed_call(self._engine, self._metrics, "configure", self._engine_settings)
             reloaded = await self._catalog.reload_engine_if_needed(engine_catalog)
             if engine_catalog is None and not reloaded:
-                if self._on_catalog_lost is not None and self._catalog.current is None:
-                    self._on_catalog_lost()
+                if self.on_catalog_lost is not None and self._catalog.current is None:
+                    self.on_catalog_lost()
                 return False  # nothing to re-register against; try again at the next ping
             if self.history is not None:  # historical catalogs first: visits name them
                 await self.history.reload_engine(pong.get("historical_catalogs"))

@@ -1,37 +1,35 @@
 """The veto itself: visit registration and DIASource filtering through the engine.
 
-Fail-safe is built in here rather than left to the handlers:
-
-* a request is answered only after the catalog is known to be present and fresh
-  (:meth:`EngineSupervisor.require_fresh_catalog`, a cached ping at most a couple of seconds
-  old);
-* the allow list returned is exactly the engine's answer, checked to be a subset of the request
-  ids in input order; anything else is a 500, never a list;
-* every engine failure becomes an :class:`ApiError` without a list (:func:`api_error_from_engine`).
-
-The visit registry remembers what AP registered so that a restarted engine can be told again
-(by the supervisor, and on demand when a DIASource request meets ``unknown_visit``).
+The fail-safe rule it applies (the freshness gate before the engine is asked, the answer check,
+every engine failure an error without a list) is services/fail_safe.py; the visit registry
+(services/visit_registry.py) remembers what AP registered so that a restarted engine can be told
+again (by the supervisor, and here on demand when a DIASource request meets ``unknown_visit``).
 """
 
 from __future__ import annotations
 
 import logging
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from satveto.allow_list import is_ordered_subset
-from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
+from satveto.engine_client import EngineClient, EngineError, EngineRpcError
 from satveto.errors import ApiError
 from satveto.metrics import Metrics
 from satveto.services.camera_gate import CameraGate, GateRefusal
 from satveto.services.detector_answers import DetectorAnswers, request_digest
+from satveto.services.engine_calls import timed_call
+from satveto.services.fail_safe import (
+    WRONG_ANSWER,
+    WrongAnswer,
+    check_echo,
+    checked_allow_list,
+    engine_refusal,
+    refusal,
+)
 from satveto.services.history import HistoricalCatalogs, engine_params, reprocessing_disabled
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visit_registry import VisitRegistry
 from satveto.validation import DiaSourceRequest, Visit
-
-if TYPE_CHECKING:
-    from satveto.services.supervision import EngineSupervisor
 
 log = logging.getLogger("satveto.veto")
 
@@ -40,104 +38,10 @@ log = logging.getLogger("satveto.veto")
 _RESYNC_CODES = frozenset({"no_catalog", "unknown_visit"})
 
 
-class MalformedEngineAnswer(Exception):
-    """The engine answered something that is not a valid result: a 500, never a list."""
-
-
-def api_error_from_engine(error: EngineError) -> ApiError:
-    """The HTTP answer to an engine failure (docs/design.md, fail-safe rules)."""
-    if isinstance(error, EngineUnavailable):
-        return ApiError(503, "engine_unavailable", "The veto engine is unavailable.")
-    if isinstance(error, EngineRpcError):
-        if error.code == "invalid_params":
-            # The engine's message starts with the parameter's name, which is the field's.
-            return ApiError(400, "invalid_request", error.message)
-        if error.code == "unknown_visit":
-            return ApiError(
-                404, "unknown_visit", "The visit is unknown; register it or embed `visit`."
-            )
-        if error.code == "visit_conflict":
-            return ApiError(
-                409, "visit_conflict", "The visit is registered with different parameters."
-            )
-        if error.code == "no_catalog":
-            return ApiError(503, "no_catalog", "No satellite catalog is loaded.")
-        # The engine's messages reveal nothing of the catalog (protocol/README.md); the code
-        # is what an operator needs to find the cause.
-        log.error("unexpected engine error", extra={"engine_error": error.code})
-    return ApiError(500, "internal_error", "The veto engine failed unexpectedly.")
-
-
-def _conflict() -> ApiError:
-    return ApiError(409, "visit_conflict", "The visit is registered with different parameters.")
-
-
-class VisitRegistry:
-    """The visits registered recently, bounded in number, for re-registration after restarts.
-
-    Entries are kept in registration order (a re-registration moves a visit to the end), so the
-    oldest go first when the registry is full and ``recent`` stops at the first old entry.
-    """
-
-    def __init__(self, capacity: int = 20_000, clock: Callable[[], float] = time.monotonic):
-        self._capacity = capacity
-        self._clock = clock
-        self._visits: OrderedDict[int, tuple[Visit, float]] = OrderedDict()
-
-    def __len__(self) -> int:
-        return len(self._visits)
-
-    def get(self, visit_id: int) -> Visit | None:
-        entry = self._visits.get(visit_id)
-        return None if entry is None else entry[0]
-
-    def conflicts(self, visit: Visit) -> bool:
-        known = self.get(visit.visit_id)
-        return known is not None and known != visit
-
-    def remember(self, visit: Visit) -> None:
-        self._visits.pop(visit.visit_id, None)
-        self._visits[visit.visit_id] = (visit, self._clock())
-        while len(self._visits) > self._capacity:
-            self._visits.popitem(last=False)
-
-    def recent(self, within_s: float) -> list[Visit]:
-        """Visits registered in the last ``within_s`` seconds, oldest first."""
-        horizon = self._clock() - within_s
-        found = []
-        for visit, registered_at in reversed(self._visits.values()):
-            if registered_at < horizon:
-                break
-            found.append(visit)
-        found.reverse()
-        return found
-
-
-async def timed_call(
-    engine: EngineClient, metrics: Metrics, method: str, params: dict[str, Any]
-) -> Any:
-    """An engine call that feeds the RPC latency histogram and the failure counter."""
-    started = time.perf_counter()
-    try:
-        return await engine.call(method, params)
-    except EngineRpcError as error:
-        metrics.engine_rpc_failures.labels(method, error.code).inc()
-        raise
-    except EngineError:
-        metrics.engine_rpc_failures.labels(method, "unavailable").inc()
-        raise
-    finally:
-        metrics.engine_rpc_latency.labels(method).observe(time.perf_counter() - started)
-
-
-def checked_allow_list(result: Any, ids: list[int]) -> list[int]:
-    """The engine's ``allowed`` if it is a subset of ``ids`` in input order, else raises."""
-    if not isinstance(result, dict) or not isinstance(result.get("allowed"), list):
-        raise MalformedEngineAnswer("filter_sources: no `allowed` list")
-    allowed = result["allowed"]
-    if not is_ordered_subset(allowed, ids):
-        raise MalformedEngineAnswer("filter_sources: `allowed` is not an ordered subset")
-    return allowed
+def _wrong_answer(metrics: Metrics, method: str, error: WrongAnswer) -> ApiError:
+    metrics.engine_rpc_failures.labels(method, "malformed").inc()
+    log.error("malformed engine answer", extra={"method": method, "problem": str(error)})
+    return WRONG_ANSWER.error()
 
 
 class VetoService:
@@ -197,7 +101,7 @@ class VetoService:
     async def register_visit(self, visit: Visit) -> None:
         """Registers (pre-caches) a visit; idempotent for identical parameters."""
         if self._registry.conflicts(visit):
-            raise _conflict()
+            raise refusal("visit_conflict")
         if visit.historical and (self.history is None or not self.history.enabled):
             raise reprocessing_disabled()  # a 400 whatever the engine's state
         new = self._admit(visit, historical=visit.historical)
@@ -213,16 +117,17 @@ class VetoService:
         except EngineError as error:
             if new and isinstance(error, EngineRpcError) and error.code == "invalid_params":
                 self._gate.release(visit)  # the engine refused it: it holds nothing
-            raise api_error_from_engine(error) from None
-        if not isinstance(result, dict) or result.get("visit_id") != visit.visit_id:
-            log.error("malformed engine answer", extra={"method": "register_visit"})
-            raise ApiError(500, "internal_error", "The veto engine answered incorrectly.")
+            raise engine_refusal(error) from None
+        try:
+            check_echo(result, {"visit_id": visit.visit_id})
+        except WrongAnswer as error:
+            raise _wrong_answer(self._metrics, "register_visit", error) from None
         self._registry.remember(visit)
 
     async def filter_sources(self, request: DiaSourceRequest) -> list[int]:
         """The ids of the request's sources on no predicted track, exactly as the engine said."""
         if request.visit is not None and self._registry.conflicts(request.visit):
-            raise _conflict()
+            raise refusal("visit_conflict")
         historical = request.visit is not None and request.visit.historical
         if historical and (self.history is None or not self.history.enabled):
             raise reprocessing_disabled()  # before the gate: nothing recorded
@@ -263,13 +168,12 @@ class VetoService:
 
         try:
             result = await self._with_resync(call, request.visit_id)
-            allowed = checked_allow_list(result, request.ids)
+            # The engine's answer names no visit or detector: one call, one answer.
+            allowed = checked_allow_list(result, "allowed", request.ids)
         except EngineError as error:
-            raise api_error_from_engine(error) from None
-        except MalformedEngineAnswer as error:
-            self._metrics.engine_rpc_failures.labels("filter_sources", "malformed").inc()
-            log.error("malformed engine answer", extra={"problem": str(error)})
-            raise ApiError(500, "internal_error", "The veto engine answered incorrectly.") from None
+            raise engine_refusal(error) from None
+        except WrongAnswer as error:
+            raise _wrong_answer(self._metrics, "filter_sources", error) from None
         if request.visit is not None:
             self._registry.remember(request.visit)
         return allowed
@@ -294,7 +198,7 @@ class VetoService:
             ):
                 raise  # nothing we could tell a restarted engine: a plain 404
             log.warning("engine lost state; resyncing", extra={"engine_error": error.code})
-        await self._supervisor.resync()
+        await self._supervisor.poll_now()  # reloads and re-registers a restarted engine
         await self._supervisor.require_fresh_catalog()
         known = None if visit_id is None else self._registry.get(visit_id)
         if known is not None:

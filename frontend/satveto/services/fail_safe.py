@@ -1,0 +1,194 @@
+"""The fail-safe rule: when in doubt, an error and no allow list (docs/design.md, "Fail-safe rule").
+
+Everything that decides whether an answer may carry a list is here, so that the rule can be read
+in one place:
+
+* :data:`ENGINE_ERRORS`, the one table of engine failure -> HTTP status, code and message
+  (:func:`engine_refusal`); an engine code the table does not know is a 500, never a list;
+* the answer check (:func:`checked_allow_list`, :func:`check_echo`, :func:`is_ordered_subset`):
+  a list is trusted only if it is an ordered subset of the ids asked about, in an answer for the
+  visit and detector asked about.  The AP client library (satveto.client) applies the same check
+  to the service's answers;
+* the freshness gate (:func:`freshness`): the veto is asked only when the engine answers and
+  holds a catalog younger than ``catalog.max_age_s``, the catalog's age measured from when it was
+  fetched from its source (:func:`catalog_age_s`, the one computation of that age).
+
+What is not here: the request validation (satveto.validation: a 400 naming the field), the
+one-camera gate (services/camera_gate.py) and the historical catalogs' refusals
+(services/history.py), which refuse a request for what it is rather than for the engine's state.
+No HTTP type is imported: :class:`ApiError` carries a status the handlers' middleware turns into
+the JSON error body.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import operator
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+from satveto.engine_client import EngineError, EngineRpcError, EngineUnavailable
+from satveto.errors import ApiError
+
+log = logging.getLogger("satveto.veto")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """One row of the table: what an HTTP client is told, never with a list."""
+
+    status: int
+    code: str
+    message: str | None  # None: the engine's own message, which names the field
+
+    def error(self, engine_message: str = "") -> ApiError:
+        message = self.message if self.message is not None else engine_message
+        return ApiError(self.status, self.code, message)
+
+
+#: The engine unreachable, crashed, closed the connection or slower than engine.timeout_s.
+UNAVAILABLE = "unavailable"
+
+#: Engine failure -> HTTP answer.  Keys are the engine's error codes (protocol/README.md) and
+#: UNAVAILABLE; a code missing here is answered with ENGINE_FAILED.
+ENGINE_ERRORS: dict[str, Refusal] = {
+    UNAVAILABLE: Refusal(503, "engine_unavailable", "The veto engine is unavailable."),
+    # The engine's message starts with the parameter's name, which is the request field's.
+    "invalid_params": Refusal(400, "invalid_request", None),
+    "unknown_visit": Refusal(
+        404, "unknown_visit", "The visit is unknown; register it or embed `visit`."
+    ),
+    "visit_conflict": Refusal(
+        409, "visit_conflict", "The visit is registered with different parameters."
+    ),
+    "no_catalog": Refusal(503, "no_catalog", "No satellite catalog is loaded."),
+}
+#: The freshness gate's own finding; the engine has no such code.
+CATALOG_TOO_OLD = Refusal(
+    503, "catalog_too_old", "The satellite catalog is older than catalog.max_age_s."
+)
+#: An engine error code the table does not know.
+ENGINE_FAILED = Refusal(500, "internal_error", "The veto engine failed unexpectedly.")
+#: An engine answer that fails the answer check.
+WRONG_ANSWER = Refusal(500, "internal_error", "The veto engine answered incorrectly.")
+#: Anything else that went wrong (the application's catch-all).
+UNEXPECTED = Refusal(500, "internal_error", "The service failed unexpectedly.")
+
+
+def refusal(code: str) -> ApiError:
+    """The table's answer for an engine error code (or UNAVAILABLE) that is known to be there."""
+    return ENGINE_ERRORS[code].error()
+
+
+def engine_refusal(error: EngineError) -> ApiError:
+    """The HTTP answer to an engine failure."""
+    if isinstance(error, EngineUnavailable):
+        return ENGINE_ERRORS[UNAVAILABLE].error()
+    if isinstance(error, EngineRpcError):
+        row = ENGINE_ERRORS.get(error.code)
+        if row is not None and error.code != UNAVAILABLE:
+            return row.error(error.message)
+        # The engine's messages reveal nothing of the catalog (protocol/README.md); the code is
+        # what an operator needs to find the cause.
+        log.error("unexpected engine error", extra={"engine_error": error.code})
+    return ENGINE_FAILED.error()
+
+
+# --- the answer check -------------------------------------------------------------------------
+
+
+class WrongAnswer(Exception):
+    """An answer that is not a valid result: never trusted, never passed on as a list."""
+
+
+def is_ordered_subset(allowed: Sequence[object], ids: Sequence[int]) -> bool:
+    """Whether every allowed id is one of `ids`, in their order, without repeats.
+
+    Each allowed id must appear in `ids` after the previous one: that rules out strangers,
+    repeats and reordering.  Written with C-level iteration (map, zip) because the frontend
+    checks every engine answer: 189 answers of 1,000 ids per visit.
+    """
+    if len(allowed) > len(ids):
+        return False
+    if not allowed:
+        return True
+    if not set(map(type, allowed)) <= {int}:  # exact type: a bool is never an id
+        return False
+    position = dict(zip(ids, range(len(ids)), strict=True))
+    indices = list(map(position.get, allowed))
+    if None in indices:
+        return False
+    return all(map(operator.lt, indices, islice(indices, 1, None)))
+
+
+def check_echo(answer: Any, asked: Mapping[str, object]) -> None:
+    """Raises :class:`WrongAnswer` unless `answer` is a map for what was asked (its ids echoed).
+
+    A replica or an engine answering for another visit or detector (a bug, a mixed-up
+    connection) must not have its list applied to this one.
+    """
+    if not isinstance(answer, dict) or any(answer.get(k) != v for k, v in asked.items()):
+        raise WrongAnswer("the answer is for another visit or detector")
+
+
+def checked_allow_list(
+    answer: Any, key: str, ids: Sequence[int], asked: Mapping[str, object] | None = None
+) -> list[int]:
+    """The list under `key` if it is an ordered subset of `ids` in an answer for `asked`."""
+    if not isinstance(answer, dict) or not isinstance(answer.get(key), list):
+        raise WrongAnswer(f"the answer carries no {key}")
+    if asked:
+        check_echo(answer, asked)
+    allowed: list[int] = answer[key]
+    if not is_ordered_subset(allowed, ids):
+        raise WrongAnswer(f"{key} is not an ordered subset of the ids sent")
+    return allowed
+
+
+# --- the freshness gate -----------------------------------------------------------------------
+
+
+def catalog_age_s(catalog: Mapping[str, Any] | None, now_unix: float) -> float:
+    """Age of a catalog (the ``catalog`` summary of the engine's ping) from its fetch time.
+
+    +inf without a catalog, so that an alert on the age fires when there is none.  Measured from
+    ``fetched_at_unix`` (passed through the engine), so reloading an old catalog into a
+    restarted engine does not make it look new.
+    """
+    if not catalog:
+        return math.inf
+    fetched = catalog.get("fetched_at_unix") or catalog.get("loaded_at_unix") or 0.0
+    return max(0.0, now_unix - float(fetched))
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The gate's finding on one ping: ``problem`` None when the veto may be asked."""
+
+    problem: Refusal | None
+    age_s: float | None  # the catalog's age; None without a catalog
+
+    def error(self) -> ApiError | None:
+        return None if self.problem is None else self.problem.error()
+
+
+def freshness(
+    engine_error: str | None,
+    catalog: Mapping[str, Any] | None,
+    max_age_s: float,
+    now_unix: float,
+) -> Freshness:
+    """The freshness gate on what a ping said (its failure, or its catalog summary).
+
+    The age is recomputed from the fetch time at each call, so a catalog that crosses the limit
+    between two pings is refused at once.
+    """
+    if engine_error is not None:
+        return Freshness(ENGINE_ERRORS[UNAVAILABLE], None)
+    if not catalog:
+        return Freshness(ENGINE_ERRORS["no_catalog"], None)
+    age = catalog_age_s(catalog, now_unix)
+    return Freshness(CATALOG_TOO_OLD if age > max_age_s else None, age)
