@@ -47,8 +47,8 @@ sys.path.insert(0, str(HERE.parent / "tests"))
 
 MJD_UNIX_EPOCH = 40587.0
 sys.path.insert(0, str(HERE.parent / "frontend"))
-from satveto import sky  # noqa: E402
-from satveto.demo import DEMO_LATITUDE_DEG, demo_site  # noqa: E402
+from satveto.astro import sky  # noqa: E402
+from satveto.tools.demo import DEMO_LATITUDE_DEG, demo_site  # noqa: E402
 
 #: The service refuses low and daytime visits: the frontend observes from the demo's night site
 #: (chosen when the benchmark starts, as `satveto demo` does), and the visits point at its
@@ -86,10 +86,10 @@ def _serve_satveto(engine_kind: str, workdir: str, control: Any, replies: Any) -
     """Child process: engine + frontend over TLS; obeys "profile"/"unprofile"/"stop"."""
     from aiohttp import web
 
-    from satveto.app import create_app
-    from satveto.app_keys import CATALOG
-    from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig
-    from satveto.tls import server_ssl_context, write_self_signed_certificate
+    from satveto.runtime.config import Config, EngineConfig, LimitsConfig, ServerConfig
+    from satveto.web.app import create_app
+    from satveto.web.app_keys import CATALOG
+    from satveto.web.tls import server_ssl_context, write_self_signed_certificate
 
     async def main() -> None:
         import datetime as dt
@@ -108,9 +108,9 @@ def _serve_satveto(engine_kind: str, workdir: str, control: Any, replies: Any) -
             engine_pid = fake.pid or 0
             records: list[dict[str, Any]] = [{"NORAD_CAT_ID": n} for n in range(1, 30001)]
         else:
-            from satveto.catalog.demo import build_demo_catalog
             from satveto.catalog.omm import validate_catalog
-            from satveto.engine_process import EngineProcess
+            from satveto.catalog.synthetic import build_demo_catalog
+            from satveto.engine.process import EngineProcess
 
             process = EngineProcess(socket_path)
             process.start()
@@ -159,7 +159,7 @@ def _serve_floor(cafile_dir: str, replies: Any, stop: Any) -> None:
     """Child process: the floor, a bare aiohttp TLS handler that decodes and answers."""
     from aiohttp import web
 
-    from satveto.tls import server_ssl_context, write_self_signed_certificate
+    from satveto.web.tls import server_ssl_context, write_self_signed_certificate
 
     async def visit(request: web.Request) -> web.Response:
         json.loads(await request.read())
@@ -274,7 +274,7 @@ STAGES = (
         "decode (msgspec)",
         lambda f, n: "msgspec.json.Decoder" in n or "'decode' of 'msgspec.json" in n,
     ),
-    ("validate (checks after decoding)", lambda f, n: f.endswith("satveto/validation.py")),
+    ("validate (checks after decoding)", lambda f, n: f.endswith("satveto/web/validation.py")),
     ("encode msgpack (engine request)", lambda f, n: "msgspec.msgpack.Encoder" in n),
     ("encode answer (JSON)", lambda f, n: "msgspec.json.Encoder" in n),
     ("TLS (ssl)", lambda f, n: "ssl" in f.rsplit("/", 1)[-1] or "_ssl" in n or "SSLObject" in n),

@@ -57,10 +57,10 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
     """Child process: engine (fake or real) + frontend over TLS until ``stop`` is set."""
     from aiohttp import web
 
-    from satveto.app import create_app
-    from satveto.app_keys import CATALOG
-    from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig
-    from satveto.tls import server_ssl_context, write_self_signed_certificate
+    from satveto.runtime.config import Config, EngineConfig, LimitsConfig, ServerConfig
+    from satveto.web.app import create_app
+    from satveto.web.app_keys import CATALOG
+    from satveto.web.tls import server_ssl_context, write_self_signed_certificate
 
     async def main() -> None:
         directory = Path(workdir)
@@ -75,16 +75,16 @@ def _serve(engine_kind: str, workdir: str, ports: Any, stop: Any) -> None:
             await asyncio.get_running_loop().run_in_executor(None, ready.wait, 60)
             records: list[dict[str, Any]] = [{"NORAD_CAT_ID": n} for n in range(1, 30001)]
         else:
-            from satveto.catalog.demo import build_demo_catalog
             from satveto.catalog.omm import validate_catalog
-            from satveto.engine_process import EngineProcess
+            from satveto.catalog.synthetic import build_demo_catalog
+            from satveto.engine.process import EngineProcess
 
             process = EngineProcess(socket_path)
             process.start()
             await process.wait_ready()
             now = dt.datetime.now(dt.UTC)
             records = list(validate_catalog(build_demo_catalog(now), now=now).records)
-        from satveto.demo import demo_site
+        from satveto.tools.demo import demo_site
 
         config = Config(
             server=ServerConfig(tls_cert=cert, tls_key=key),
@@ -115,8 +115,8 @@ CADENCE_S = 37.0
 
 
 def _visit(visit_id: int, index: int, count: int) -> dict[str, Any]:
-    from satveto import sky
-    from satveto.demo import DEMO_LATITUDE_DEG
+    from satveto.astro import sky
+    from satveto.tools.demo import DEMO_LATITUDE_DEG
 
     start_unix = time.time() - 90.0 - CADENCE_S * (count - index)
     sun_ra, _ = sky.sun_radec_rad(start_unix)

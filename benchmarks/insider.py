@@ -19,11 +19,11 @@ sys.path[:0] = [str(REPO / "frontend"), str(REPO / "tests"), str(HERE)]
 
 from fake_engine import night_site  # noqa: E402
 from reliability.insider import Insider, located, measure  # noqa: E402
-from satveto import sky  # noqa: E402
-from satveto.app import engine_settings  # noqa: E402
-from satveto.catalog.demo import build_demo_catalog  # noqa: E402
-from satveto.config import Config, SiteConfig  # noqa: E402
-from satveto.engine_process import EngineProcess  # noqa: E402
+from satveto.astro import sky  # noqa: E402
+from satveto.catalog.synthetic import build_demo_catalog  # noqa: E402
+from satveto.engine.process import EngineProcess  # noqa: E402
+from satveto.runtime.config import Config, SiteConfig  # noqa: E402
+from satveto.web.app import engine_settings  # noqa: E402
 from support import BlockingEngineClient  # noqa: E402
 
 

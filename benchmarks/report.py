@@ -40,8 +40,8 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(REPO / "frontend"), str(REPO / "tests"), str(HERE)]
 
-from satveto.catalog.demo import build_demo_catalog  # noqa: E402
-from satveto.engine_process import EngineProcess  # noqa: E402
+from satveto.catalog.synthetic import build_demo_catalog  # noqa: E402
+from satveto.engine.process import EngineProcess  # noqa: E402
 from support import BlockingEngineClient  # noqa: E402
 from visit_matching import random_pointing  # noqa: E402
 

@@ -33,10 +33,10 @@ from sgp4.api import WGS72, Satrec, SatrecArray
 
 sys.path[:0] = [str(Path(__file__).resolve().parent.parent / p) for p in ("frontend", "tests")]
 
-from satveto.catalog.demo import build_demo_catalog  # noqa: E402
+from satveto.astro.earth_orientation import load_earth_orientation  # noqa: E402
 from satveto.catalog.omm import sgp4_omm_fields  # noqa: E402
-from satveto.earth_orientation import load_earth_orientation  # noqa: E402
-from satveto.engine_process import EngineProcess  # noqa: E402
+from satveto.catalog.synthetic import build_demo_catalog  # noqa: E402
+from satveto.engine.process import EngineProcess  # noqa: E402
 from support import BlockingEngineClient  # noqa: E402
 
 LAT, LON, HEIGHT_KM = math.radians(-30.244639), math.radians(-70.749417), 2.663

@@ -439,7 +439,7 @@ def write_configuration(
                 str(root),
                 PYTHON,
                 "-c",
-                "import sys, pathlib; from satveto.tls import write_self_signed_certificate; "
+                "import sys, pathlib; from satveto.web.tls import write_self_signed_certificate; "
                 "write_self_signed_certificate(pathlib.Path(sys.argv[1]))",
                 inside,
             ],
@@ -486,7 +486,7 @@ def demo_site_section(root: Path, env: dict[str, str]) -> str:
     `satveto demo` does): the service refuses daytime visits, and the smoke test must pass at
     any hour of the day."""
     code = (
-        "import time; from satveto.demo import demo_site; s = demo_site(time.time()); "
+        "import time; from satveto.tools.demo import demo_site; s = demo_site(time.time()); "
         "print(s.latitude_deg, s.longitude_deg, s.height_m)"
     )
     out = subprocess.run(

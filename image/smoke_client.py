@@ -2,8 +2,8 @@
 
 ``image/smoke.py`` copies this file into a throw-away container's root filesystem and runs it
 with the image's own Python and satveto package, so the requests are the ones `satveto demo`
-makes (:func:`satveto.demo.load_demo_catalog`, :func:`satveto.demo.sample_requests`), built by
-the code that shipped, and keep matching the HTTP API as it changes.
+makes (:func:`satveto.tools.demo.load_demo_catalog`, :func:`satveto.tools.demo.sample_requests`),
+built by the code that shipped, and keep matching the HTTP API as it changes.
 
 Steps, each reported on stdout as one ``SMOKE {json}`` line for the driver:
 
@@ -35,9 +35,9 @@ from typing import Any
 
 import aiohttp
 
-from satveto.config import load_config
-from satveto.demo import load_demo_catalog, sample_requests
-from satveto.engine_client import EngineClient
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import load_config
+from satveto.tools.demo import load_demo_catalog, sample_requests
 
 
 def report(step: str, **fields: Any) -> None:

@@ -13,7 +13,7 @@ import trustme
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from satveto.engine_process import EngineProcess
+from satveto.engine.process import EngineProcess
 from support import BlockingEngineClient
 
 REPO = Path(__file__).resolve().parent.parent

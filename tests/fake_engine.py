@@ -30,12 +30,12 @@ from typing import Any
 import msgpack
 from aiohttp import web
 
-from satveto import sky
-from satveto.app import create_app
-from satveto.app_keys import CATALOG
-from satveto.config import Config, EngineConfig, LimitsConfig, ServerConfig, SiteConfig
-from satveto.engine_process import EngineProcess
-from satveto.tls import allowlist_listener, server_ssl_context
+from satveto.astro import sky
+from satveto.engine.process import EngineProcess
+from satveto.runtime.config import Config, EngineConfig, LimitsConfig, ServerConfig, SiteConfig
+from satveto.web.app import create_app
+from satveto.web.app_keys import CATALOG
+from satveto.web.tls import allowlist_listener, server_ssl_context
 from support import stop_process
 
 VISIT_KEYS = (
@@ -370,7 +370,7 @@ class RealHarness(EngineHarness):
         self.process.stop()
 
     def catalog_records(self) -> list[dict[str, Any]]:
-        from satveto.catalog.demo import build_demo_catalog
+        from satveto.catalog.synthetic import build_demo_catalog
 
         return build_demo_catalog(dt.datetime.now(dt.UTC), count=200)
 

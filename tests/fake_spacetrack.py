@@ -24,19 +24,19 @@ from typing import Any
 
 from aiohttp import web
 
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import OmmRecord
 from satveto.catalog.sources import CatalogSource, SpacetrackSource
-from satveto.config import CatalogConfig, Config, EngineConfig
-from satveto.credentials import Credentials
-from satveto.engine_client import EngineClient
-from satveto.metrics import Metrics
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import CatalogConfig, Config, EngineConfig
+from satveto.runtime.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher, RefreshPolicy
 from satveto.services.supervision import EngineSupervisor
 from satveto.services.visit_registry import VisitRegistry
 from satveto.spacetrack import RequestBudget, SpacetrackClient
+from satveto.spacetrack.credentials import Credentials
 from tle_writer import render_all
 
 LOGIN = "/ajaxauth/login"

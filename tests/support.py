@@ -12,7 +12,7 @@ from typing import Any
 
 import msgpack
 
-from satveto.engine_client import EngineRpcError, EngineUnavailable
+from satveto.engine.rpc import EngineRpcError, EngineUnavailable
 
 
 class BlockingEngineClient:

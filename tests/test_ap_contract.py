@@ -38,9 +38,9 @@ from oracle import camera
 from oracle.star_frame import star_frame, utc_to_tai_mjd
 from oracle.tracks import Oracle
 from oracle.visits import NOW, generate_visits
-from satveto.app_keys import CATALOG
-from satveto.catalog.demo import build_demo_catalog
-from satveto.config import SiteConfig
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.runtime.config import SiteConfig
+from satveto.web.app_keys import CATALOG
 
 pytest_plugins = ["test_api_fixtures"]
 

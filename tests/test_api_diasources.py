@@ -21,8 +21,8 @@ from fake_engine import (
     start_frontend,
 )
 from oracle import camera
-from satveto.config import LimitsConfig
-from satveto.validation import decode_diasource_request
+from satveto.runtime.config import LimitsConfig
+from satveto.web.validation import decode_diasource_request
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 

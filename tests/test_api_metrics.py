@@ -9,8 +9,8 @@ import aiohttp
 import pytest
 
 from fake_engine import FakeHarness, Frontend, sample_sources, sample_visit
-from satveto.logs import JsonFormatter
-from satveto.metrics import rounded_size
+from satveto.runtime.logs import JsonFormatter
+from satveto.runtime.metrics import rounded_size
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 

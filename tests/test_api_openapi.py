@@ -23,7 +23,7 @@ from fake_engine import (
     sample_visit,
     start_frontend,
 )
-from satveto.handlers.openapi import SPEC_PATH
+from satveto.web.handlers.openapi import SPEC_PATH
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 

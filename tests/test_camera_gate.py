@@ -23,11 +23,11 @@ from fake_engine import (
     sample_visit,
     start_frontend,
 )
-from satveto import sky
-from satveto.config import LimitsConfig, SiteConfig
+from satveto.astro import sky
 from satveto.errors import ApiError
+from satveto.runtime.config import LimitsConfig, SiteConfig
 from satveto.services.camera_gate import CURRENT_CAPACITY, CameraGate, GateRefusal
-from satveto.validation import Visit
+from satveto.web.validation import Visit
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 
@@ -260,7 +260,7 @@ async def test_below_horizon_and_daytime_over_http(
 
 def test_demo_site_is_in_the_night_at_every_hour() -> None:
     """`make run` works at any hour: the demo's site is where the Sun is far below -6 deg."""
-    from satveto.demo import demo_site
+    from satveto.tools.demo import demo_site
 
     for hour in range(0, 24 * 365, 7):  # every seventh hour of a year
         unix = NOW + hour * 3600.0

@@ -13,9 +13,9 @@ import pytest
 from sgp4 import omm
 from sgp4.api import Satrec
 
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import sgp4_omm_fields
-from satveto.engine_client import EngineRpcError
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineRpcError
 from support import BlockingEngineClient
 
 NOW = dt.datetime(2026, 11, 21, 6, 0, tzinfo=dt.UTC)

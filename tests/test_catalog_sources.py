@@ -19,8 +19,8 @@ from satveto.catalog.sources import (
     SpacetrackSource,
     build_source,
 )
-from satveto.config import CatalogConfig, Config, ConfigError, SpacetrackConfig
-from satveto.credentials import CredentialsError
+from satveto.runtime.config import CatalogConfig, Config, ConfigError, SpacetrackConfig
+from satveto.spacetrack.credentials import CredentialsError
 
 NOW = 1795240000.0  # 2026-11-21
 

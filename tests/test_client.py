@@ -1,4 +1,4 @@
-"""satveto.client against two real frontends over TLS: failover, and never an unverified list."""
+"""satveto.apclient against two real frontends over TLS: failover, and never an unverified list."""
 
 from __future__ import annotations
 
@@ -21,13 +21,13 @@ from fake_engine import (
     sample_visit,
     start_frontend,
 )
-from satveto.client import (
+from satveto.apclient import (
     SatvetoClient,
     SatvetoError,
     SatvetoRequestError,
     SatvetoUnavailable,
 )
-from satveto.tls import server_ssl_context
+from satveto.web.tls import server_ssl_context
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 

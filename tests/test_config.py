@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from satveto.config import Config, ConfigError, config_from_mapping, load_config
+from satveto.runtime.config import Config, ConfigError, config_from_mapping, load_config
 
 
 def test_empty_file_gives_documented_defaults(tmp_path: Path) -> None:
@@ -94,7 +94,7 @@ def test_serve_refuses_a_bad_key_at_start(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("[limits]\nmax_source = 5\n")
     result = subprocess.run(
-        [sys.executable, "-m", "satveto.cli", "serve", "--config", str(path)],
+        [sys.executable, "-m", "satveto.tools.cli", "serve", "--config", str(path)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -107,7 +107,7 @@ def test_serve_requires_tls(tmp_path: Path) -> None:
     path = tmp_path / "c.toml"
     path.write_text("")
     result = subprocess.run(
-        [sys.executable, "-m", "satveto.cli", "serve", "--config", str(path)],
+        [sys.executable, "-m", "satveto.tools.cli", "serve", "--config", str(path)],
         capture_output=True,
         text=True,
         timeout=60,

@@ -52,7 +52,7 @@ from oracle.sky_cases import (
     epoch_mjd,
 )
 from oracle.star_frame import satrec_from_omm, star_frame, tai_to_utc_mjd
-from satveto.engine_process import EngineProcess
+from satveto.engine.process import EngineProcess
 from support import BlockingEngineClient
 
 AGES_DAYS = (0.0, 3.0, 10.0)

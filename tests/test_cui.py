@@ -23,12 +23,12 @@ from fake_spacetrack import (
     running_fake,
     write_ca_file,
 )
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.merge import merge_closest
 from satveto.catalog.omm import validate_catalog
 from satveto.catalog.sources import SpacetrackSource
-from satveto.credentials import Credentials
+from satveto.catalog.synthetic import build_demo_catalog
 from satveto.spacetrack import RequestBudget, SpacetrackClient
+from satveto.spacetrack.credentials import Credentials
 from tle_writer import render_all
 
 COUNT = 200

@@ -1,4 +1,5 @@
-"""Tests for satveto.catalog.demo: determinism, validity, and that each orbit class is physical.
+"""Tests for satveto.catalog.synthetic (the demo catalog): determinism, validity, and that each
+orbit class is physical.
 
 The physics checks propagate the whole default catalog with python-sgp4 (WGS72) and measure
 osculating elements from the TEME state vectors, so they test the generated orbits rather than
@@ -16,14 +17,14 @@ from numpy.typing import NDArray
 from sgp4 import omm
 from sgp4.api import WGS72, Satrec, SatrecArray, jday
 
-from satveto.catalog.demo import (
+from satveto.catalog.omm import FIELDS, OmmRecord, sgp4_omm_fields, validate_catalog
+from satveto.catalog.synthetic import (
     CLASS_FRACTIONS,
     ORBIT_CLASSES,
     build_demo_catalog,
     class_counts,
     orbit_class,
 )
-from satveto.catalog.omm import FIELDS, OmmRecord, sgp4_omm_fields, validate_catalog
 
 NOW = datetime(2026, 11, 21, 3, 17, 42, 123456, tzinfo=UTC)
 MU = 398600.8  # km^3/s^2, WGS72

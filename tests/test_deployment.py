@@ -9,7 +9,7 @@
   or headers, non-root, a health check, COPY sources that exist, no apt caches, and a build
   context (.containerignore) of exactly the COPY sources.  The image itself is built and
   smoke-tested by `make image-test` (image/smoke.py), not here.
-* examples/frontend.toml validates with :func:`satveto.config.load_config` and comments
+* examples/frontend.toml validates with :func:`satveto.runtime.config.load_config` and comments
   every key of every section.
 * sd_notify: the real engine, started with $NOTIFY_SOCKET on a datagram socket this test owns,
   sends READY=1 once its RPC socket exists, WATCHDOG=1 when $WATCHDOG_USEC asks, STOPPING=1 on
@@ -42,8 +42,8 @@ from pathlib import Path
 import pytest
 import trustme
 
-from satveto.config import Config, load_config
-from satveto.engine_process import engine_binary
+from satveto.engine.process import engine_binary
+from satveto.runtime.config import Config, load_config
 
 REPO = Path(__file__).resolve().parent.parent
 SYSTEMD = REPO / "systemd"

@@ -17,11 +17,7 @@ import numpy as np
 import pytest
 from astropy.utils import iers
 
-from satveto.app import create_app
-from satveto.app_keys import METRICS
-from satveto.catalog.demo import build_demo_catalog
-from satveto.config import Config, EngineConfig, ServerConfig
-from satveto.earth_orientation import (
+from satveto.astro.earth_orientation import (
     MAX_OBSERVED_AGE_DAYS,
     EarthOrientationData,
     EarthOrientationError,
@@ -30,12 +26,16 @@ from satveto.earth_orientation import (
     parse_finals2000a,
     table_for,
 )
-from satveto.engine_client import EngineClient, EngineRpcError
-from satveto.metrics import Metrics
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineClient, EngineRpcError
+from satveto.runtime.config import Config, EngineConfig, ServerConfig
+from satveto.runtime.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.readiness import ReadinessService
 from satveto.services.supervision import EngineSupervisor
 from satveto.services.visit_registry import VisitRegistry
+from satveto.web.app import create_app
+from satveto.web.app_keys import METRICS
 from support import BlockingEngineClient
 
 DAY = 86400.0

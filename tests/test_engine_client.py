@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from satveto.engine_client import EngineClient, EngineRpcError, EngineUnavailable
-from satveto.engine_process import EngineProcess
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineClient, EngineRpcError, EngineUnavailable
 from support import stop_process
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from satveto.engine_client import EngineRpcError
-from satveto.engine_process import EngineProcess, engine_binary
+from satveto.engine.process import EngineProcess, engine_binary
+from satveto.engine.rpc import EngineRpcError
 from support import BlockingEngineClient
 
 

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from fake_engine import FakeHarness, api_config, start_frontend
-from satveto.app import engine_settings
-from satveto.earth_orientation import load_earth_orientation
+from satveto.astro.earth_orientation import load_earth_orientation
+from satveto.web.app import engine_settings
 
 pytest_plugins = ["test_api_fixtures"]
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from satveto.engine_client import EngineError, EngineRpcError, EngineUnavailable
+from satveto.engine.rpc import EngineError, EngineRpcError, EngineUnavailable
 from satveto.services import fail_safe
 from satveto.services.fail_safe import (
     WrongAnswer,

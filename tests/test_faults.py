@@ -63,9 +63,9 @@ from reliability.workload import (
     plan_visit,
     visit_body,
 )
-from satveto.app_keys import METRICS, REFRESHER
-from satveto.config import Config, SiteConfig
-from satveto.engine_client import EngineClient
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import Config, SiteConfig
+from satveto.web.app_keys import METRICS, REFRESHER
 from support import stop_process
 
 pytest_plugins = ["test_api_fixtures"]  # socket_dir

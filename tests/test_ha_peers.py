@@ -37,10 +37,10 @@ from fake_engine import (
     night_zenith,
     start_harness,
 )
-from satveto.app import create_app
-from satveto.app_keys import CATALOG, METRICS, VISITS
-from satveto.config import Config
-from satveto.tls import server_ssl_context
+from satveto.runtime.config import Config
+from satveto.web.app import create_app
+from satveto.web.app_keys import CATALOG, METRICS, VISITS
+from satveto.web.tls import server_ssl_context
 
 pytest_plugins = ["test_api_fixtures"]
 

@@ -27,16 +27,13 @@ from fake_spacetrack import (
     running_fake,
     write_ca_file,
 )
-from satveto.app import create_app
-from satveto.app_keys import CATALOG, ENGINE, HISTORY, SUPERVISOR, VETO
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.sources import SpacetrackSource
-from satveto.config import SiteConfig
-from satveto.credentials import Credentials
-from satveto.engine_client import EngineClient
-from satveto.engine_process import EngineProcess
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineClient
 from satveto.errors import ApiError
-from satveto.metrics import Metrics
+from satveto.runtime.config import SiteConfig
+from satveto.runtime.metrics import Metrics
 from satveto.services.history import (
     HistoricalCatalogs,
     catalog_name,
@@ -44,8 +41,11 @@ from satveto.services.history import (
     window_center_unix,
 )
 from satveto.spacetrack import RequestBudget, SpacetrackClient
-from satveto.spacetrack.client import REQUESTS_PER_HISTORY_FETCH
-from satveto.validation import MJD_UNIX_EPOCH, Visit
+from satveto.spacetrack.credentials import Credentials
+from satveto.spacetrack.fetch import REQUESTS_PER_HISTORY_FETCH
+from satveto.web.app import create_app
+from satveto.web.app_keys import CATALOG, ENGINE, HISTORY, SUPERVISOR, VETO
+from satveto.web.validation import MJD_UNIX_EPOCH, Visit
 from tle_writer import render_all
 
 # A night at Rubin: 2026-11-20 23:00 UTC to 2026-11-21 10:00 UTC; its window is centred 05:00.

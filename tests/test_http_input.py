@@ -16,9 +16,9 @@ import aiohttp
 import pytest
 
 from fake_engine import FakeHarness, Frontend, sample_sources, sample_visit
-from satveto.config import LimitsConfig, ServerConfig
 from satveto.errors import ApiError
-from satveto.validation import decode_ap_diasource_request, decode_diasource_request
+from satveto.runtime.config import LimitsConfig, ServerConfig
+from satveto.web.validation import decode_ap_diasource_request, decode_diasource_request
 
 pytest_plugins = ["test_api_fixtures"]
 

@@ -35,7 +35,7 @@ def imported(module: str) -> Iterator[str]:
             assert node.level == 0, f"{module}: relative import"
             base = node.module or ""
             yield base
-            for alias in node.names:  # `from aiohttp import web`, `from satveto import security`
+            for alias in node.names:  # `from aiohttp import web`, `from satveto.web import tls`
                 yield f"{base}.{alias.name}"
 
 
@@ -64,8 +64,8 @@ SERVICES = sorted(name for name in MODULES if name.startswith("satveto.services.
 def test_the_graph_is_read() -> None:
     # The walk must see what is there: the application imports aiohttp.web, directly and not.
     assert {"satveto.services.fail_safe", "satveto.services.supervision"} <= set(SERVICES)
-    assert "aiohttp.web" in set(imported("satveto.app"))
-    assert any(is_http_server(name) for name in reaches("satveto.handlers.ops"))
+    assert "aiohttp.web" in set(imported("satveto.web.app"))
+    assert any(is_http_server(name) for name in reaches("satveto.web.handlers.ops"))
     assert "satveto.errors" in reaches("satveto.services.visits")
 
 

@@ -13,10 +13,10 @@ import numpy as np
 from fake_engine import night_site
 from reliability.insider import altaz_to_icrs, measure, segments_hit_quads
 from reliability.scale import report
-from satveto import sky
-from satveto.app import engine_settings
-from satveto.catalog.demo import build_demo_catalog
-from satveto.config import Config, SiteConfig
+from satveto.astro import sky
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.runtime.config import Config, SiteConfig
+from satveto.web.app import engine_settings
 from support import BlockingEngineClient
 
 TARGET_PER_HOUR = 300

@@ -46,7 +46,7 @@ from reliability.workload import (
     plan_visit,
     visit_body,
 )
-from satveto.config import Config, SiteConfig
+from satveto.runtime.config import Config, SiteConfig
 
 pytest_plugins = ["test_api_fixtures"]  # socket_dir
 

@@ -35,8 +35,8 @@ from oracle import camera
 from oracle.star_frame import star_frame, utc_to_tai_mjd
 from oracle.tracks import Oracle, Track
 from oracle.visits import NOW, generate_visits, visit_request
-from satveto.catalog.demo import build_demo_catalog, orbit_class
-from satveto.engine_process import EngineProcess
+from satveto.catalog.synthetic import build_demo_catalog, orbit_class
+from satveto.engine.process import EngineProcess
 from support import BlockingEngineClient
 
 CATALOG_SIZE = 20_000

@@ -23,16 +23,16 @@ FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
 CHILD = """
 import asyncio, json, sys
 from pathlib import Path
-from satveto.config import CatalogConfig, Config, EngineConfig, SpacetrackConfig
-from satveto.engine_client import EngineClient
-from satveto.logs import configure_logging
-from satveto.metrics import Metrics
+from satveto.runtime.config import CatalogConfig, Config, EngineConfig, SpacetrackConfig
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.logs import configure_logging
+from satveto.runtime.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
 from satveto.services.visit_registry import VisitRegistry
 from satveto.services.history import HistoricalCatalogs
-from satveto.validation import Visit
+from satveto.web.validation import Visit
 
 async def main() -> None:
     base_url, credentials, ca_file, socket, visit_mjd = sys.argv[1:6]

@@ -11,10 +11,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from satveto.app import create_app
-from satveto.config import Config, EngineConfig, ServerConfig
-from satveto.engine_process import EngineProcess
-from satveto.tls import server_ssl_context
+from satveto.engine.process import EngineProcess
+from satveto.runtime.config import Config, EngineConfig, ServerConfig
+from satveto.web.app import create_app
+from satveto.web.tls import server_ssl_context
 
 
 async def start_frontend(config: Config) -> tuple[web.AppRunner, str]:

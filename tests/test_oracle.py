@@ -47,7 +47,7 @@ from oracle.visits import (
     perigee_altitude_km,
     visit_request,
 )
-from satveto.catalog.demo import build_demo_catalog, orbit_class
+from satveto.catalog.synthetic import build_demo_catalog, orbit_class
 
 ARCSEC = 1.0 / 3600.0
 

@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 
 from oracle import camera
-from satveto import plot
-from satveto.catalog.demo import build_demo_catalog
-from satveto.timescales import mjd_now
+from satveto.astro.timescales import mjd_now
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.tools import plot
 from support import BlockingEngineClient
 
 pytest.importorskip("matplotlib")
@@ -140,13 +140,13 @@ def test_plot_visit_renders_the_engines_decision(engine_socket: Path, tmp_path: 
 def test_plot_visit_refuses_a_network_target(target: str, tmp_path: Path) -> None:
     result = subprocess.run(
         [
-            sys.executable, "-m", "satveto.cli", "plot-visit",
+            sys.executable, "-m", "satveto.tools.cli", "plot-visit",
             "--socket", target, "--visit-id", "1", "--rotation-deg", "0",
             "--out", str(tmp_path / "x.png"),
         ],
         capture_output=True, text=True, timeout=60,
         # The working tree's package, as pytest imports it (not an installed copy).
-        env={**os.environ, "PYTHONPATH": str(Path(plot.__file__).resolve().parents[1])},
+        env={**os.environ, "PYTHONPATH": str(Path(plot.__file__).resolve().parents[2])},
     )  # fmt: skip
     assert result.returncode == 2
     assert "not a local socket" in result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from satveto.engine_client import EngineRpcError, _result_of
+from satveto.engine.rpc import EngineRpcError, _result_of
 from support import BlockingEngineClient
 
 PROTOCOL = Path(__file__).resolve().parent.parent / "protocol"

@@ -22,7 +22,7 @@ from fake_spacetrack import (
     wait_for,
     write_ca_file,
 )
-from satveto.engine_process import EngineProcess
+from satveto.engine.process import EngineProcess
 from satveto.services.refresh import RefreshPolicy
 from satveto.spacetrack import RequestBudget
 

@@ -19,8 +19,8 @@ from fake_spacetrack import (
     source_for,
     write_ca_file,
 )
-from satveto.engine_client import EngineError
-from satveto.engine_process import EngineProcess
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineError
 
 COUNT = 200
 

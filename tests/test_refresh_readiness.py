@@ -13,13 +13,13 @@ import pytest
 from aiohttp import web
 
 from fake_spacetrack import Rig, gp_catalog
-from satveto.app import create_app
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.sources import FileSource
-from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig
-from satveto.engine_client import EngineClient
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import CatalogConfig, Config, EngineConfig, ServerConfig
 from satveto.services.catalog import CatalogService
-from satveto.tls import server_ssl_context
+from satveto.web.app import create_app
+from satveto.web.tls import server_ssl_context
 
 MAX_AGE = 3600.0
 

@@ -12,8 +12,8 @@ import pytest
 import trustme
 
 from fake_spacetrack import FakeSpaceTrack, Rig, running_fake, source_for, wait_for, write_ca_file
-from satveto.catalog.demo import build_demo_catalog
-from satveto.engine_client import EngineClient
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineClient
 from satveto.services.catalog import CatalogService
 
 COUNT = 200

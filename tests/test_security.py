@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 
 from fake_engine import FakeHarness, Frontend, api_config, sample_visit, start_frontend
-from satveto.app import create_app
-from satveto.config import ConfigError
-from satveto.security import TokenBuckets, client_address
+from satveto.runtime.config import ConfigError
+from satveto.web.app import create_app
+from satveto.web.security import TokenBuckets, client_address
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 

@@ -41,8 +41,8 @@ from fake_engine import FakeHarness, Frontend, api_config, sample_sources, sampl
 from reliability.procfs import CAP_IPC_LOCK, core_limit, group_of_proc_dir, has_capability, kib
 from reliability.scale import SOAK, report
 from reliability.stack import FrontendProcess, LoggedEngine, free_port, start_app, write_toml
-from satveto.engine_process import engine_binary
-from satveto.timescales import mjd_now
+from satveto.astro.timescales import mjd_now
+from satveto.engine.process import engine_binary
 
 pytest_plugins = ["test_api_fixtures"]  # fake_harness, socket_dir
 

@@ -1,4 +1,4 @@
-"""satveto.sky (the plausibility checks' sidereal time, Sun and altitude) against astropy."""
+"""satveto.astro.sky (the plausibility checks' sidereal time, Sun and altitude) against astropy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 import pytest
 
-from satveto import sky
+from satveto.astro import sky
 
 astropy_units = pytest.importorskip("astropy.units")
 from astropy.coordinates import AltAz, EarthLocation, SkyCoord, get_sun  # noqa: E402

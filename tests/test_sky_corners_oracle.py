@@ -47,8 +47,8 @@ from oracle import wcs as tanwcs
 from oracle.frames import altitude_deg, sun_altitude_deg
 from oracle.tracks import Oracle
 from oracle.visits import NOW, NOW_MJD, generate_visits, visit_request
-from satveto.catalog.demo import build_demo_catalog, orbit_class
-from satveto.engine_process import EngineProcess
+from satveto.catalog.synthetic import build_demo_catalog, orbit_class
+from satveto.engine.process import EngineProcess
 from support import BlockingEngineClient
 
 FloatArray = NDArray[np.float64]

@@ -9,7 +9,6 @@ import pytest
 import trustme
 
 from fake_spacetrack import GP_QUERY, LOGIN, LOGOUT, FakeSpaceTrack, running_fake, write_ca_file
-from satveto.credentials import Credentials
 from satveto.spacetrack import (
     RequestBudget,
     RequestBudgetExhausted,
@@ -23,7 +22,8 @@ from satveto.spacetrack import (
     SpacetrackTlsError,
     SpacetrackTooLarge,
 )
-from satveto.spacetrack.client import parse_gp_body
+from satveto.spacetrack.credentials import Credentials
+from satveto.spacetrack.fetch import parse_gp_body
 
 
 @pytest.fixture

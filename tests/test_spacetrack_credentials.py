@@ -12,15 +12,21 @@ import trustme
 
 from fake_spacetrack import IDENTITY, PASSWORD, running_fake, write_ca_file
 from satveto.catalog.sources import build_source
-from satveto.config import CatalogConfig, Config, ConfigError, EngineConfig, SpacetrackConfig
-from satveto.credentials import Credentials, CredentialsError, load_credentials
-from satveto.engine_client import EngineClient
-from satveto.logs import JsonFormatter
-from satveto.metrics import Metrics
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import (
+    CatalogConfig,
+    Config,
+    ConfigError,
+    EngineConfig,
+    SpacetrackConfig,
+)
+from satveto.runtime.logs import JsonFormatter
+from satveto.runtime.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
 from satveto.services.visit_registry import VisitRegistry
+from satveto.spacetrack.credentials import Credentials, CredentialsError, load_credentials
 
 
 def write_credentials(path: Path, text: str, mode: int = 0o600) -> Path:

@@ -29,7 +29,7 @@ from oracle.star_frame import (
     star_frame,
     tai_to_utc_mjd,
 )
-from satveto.engine_process import EngineProcess
+from satveto.engine.process import EngineProcess
 from support import BlockingEngineClient
 
 ARCSEC = 1.0 / 3600.0

@@ -26,7 +26,7 @@ from oracle.perturb import displaced, rtn_offset_km
 from oracle.probes import TOLERANCE, aim, vetoed, visit_params
 from oracle.sky_cases import DATES, GROUPS, Crossing, class_crossing, earth_orientation_table
 from oracle.star_frame import star_frame
-from satveto.engine_process import EngineProcess
+from satveto.engine.process import EngineProcess
 from support import BlockingEngineClient
 
 EXPOSURE_S = 30.0

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from satveto.app import engine_settings
-from satveto.config import Config, MatchingConfig
-from satveto.engine_client import EngineRpcError
+from satveto.engine.rpc import EngineRpcError
+from satveto.runtime.config import Config, MatchingConfig
+from satveto.web.app import engine_settings
 from support import BlockingEngineClient
 
 

@@ -19,10 +19,10 @@ import pytest
 import trustme
 
 from fake_spacetrack import FakeSpaceTrack, Rig, running_fake, source_for, wait_for, write_ca_file
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.sources import DemoSource
-from satveto.engine_client import EngineClient, EngineError
-from satveto.engine_process import EngineProcess
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineClient, EngineError
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import RefreshPolicy
 

@@ -17,13 +17,13 @@ import pytest
 from sgp4 import omm
 from sgp4.api import Satrec
 
-from satveto.catalog.demo import build_demo_catalog, orbit_class
+from satveto.astro.timescales import mjd_now, tai_minus_utc_s
 from satveto.catalog.omm import sgp4_omm_fields
-from satveto.config import LimitsConfig
-from satveto.engine_client import EngineRpcError
+from satveto.catalog.synthetic import build_demo_catalog, orbit_class
+from satveto.engine.rpc import EngineRpcError
 from satveto.errors import ApiError
-from satveto.timescales import mjd_now, tai_minus_utc_s
-from satveto.validation import Visit, decode_visit
+from satveto.runtime.config import LimitsConfig
+from satveto.web.validation import Visit, decode_visit
 from support import BlockingEngineClient
 
 SECONDS_PER_DAY = 86400.0

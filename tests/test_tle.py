@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import RejectReason
 from satveto.catalog.sources import FileSource, SourceError
+from satveto.catalog.synthetic import build_demo_catalog
 from satveto.catalog.tle import looks_like_tle, parse_tle_text, tle_checksum, validate_tle_text
 from tle_writer import checksum, render, render_all
 

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from fake_engine import FakeHarness, Frontend, api_config, start_frontend
-from satveto.tls import write_self_signed_certificate
+from satveto.web.tls import write_self_signed_certificate
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 

@@ -32,10 +32,10 @@ import aiohttp
 import trustme
 
 from fake_engine import night_site, sample_sources, sample_visit
-from satveto.catalog.demo import build_demo_catalog
-from satveto.config import Config, SiteConfig
-from satveto.demo import sample_requests
-from satveto.engine_client import EngineClient
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import Config, SiteConfig
+from satveto.tools.demo import sample_requests
 from test_deployment import (
     NotifyListener,
     engine_args_from_unit,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from satveto.catalog.demo import build_demo_catalog
-from satveto.engine_client import EngineRpcError
-from satveto.engine_process import EngineProcess
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineRpcError
 from support import BlockingEngineClient
 
 NOW = dt.datetime(2026, 11, 21, 6, 0, tzinfo=dt.UTC)

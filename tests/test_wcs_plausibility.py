@@ -14,8 +14,8 @@ import pytest
 
 from oracle import camera
 from oracle import wcs as tanwcs
-from satveto.catalog.demo import build_demo_catalog
-from satveto.engine_client import EngineRpcError
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineRpcError
 from support import BlockingEngineClient
 
 NOW = dt.datetime(2026, 11, 21, 6, 0, tzinfo=dt.UTC)

@@ -33,7 +33,7 @@ from oracle.perturb import displaced  # noqa: E402
 from oracle.probes import TOLERANCE, aim, corridor_rad, visit_params  # noqa: E402
 from oracle.sky_cases import DATES, class_crossing, earth_orientation_table  # noqa: E402
 from oracle.star_frame import star_frame  # noqa: E402
-from satveto.engine_process import EngineProcess  # noqa: E402
+from satveto.engine.process import EngineProcess  # noqa: E402
 from support import BlockingEngineClient  # noqa: E402
 
 ERRORS_KM = (0.5, 1.0, 2.0, 3.0)

@@ -49,9 +49,9 @@ from oracle import wcs as tanwcs  # noqa: E402
 from oracle.frames import gmst82_rad, rotate_z, site_ecef_km  # noqa: E402
 from oracle.sky_cases import earth_orientation_table  # noqa: E402
 from oracle.star_frame import star_frame, tai_to_utc_mjd, utc_to_tai_mjd  # noqa: E402
-from satveto.catalog.demo import build_demo_catalog, orbit_class  # noqa: E402
 from satveto.catalog.omm import sgp4_omm_fields  # noqa: E402
-from satveto.engine_process import EngineProcess  # noqa: E402
+from satveto.catalog.synthetic import build_demo_catalog, orbit_class  # noqa: E402
+from satveto.engine.process import EngineProcess  # noqa: E402
 from support import BlockingEngineClient  # noqa: E402
 
 NOW = dt.datetime(2026, 11, 21, 6, 0, 0, tzinfo=dt.UTC)

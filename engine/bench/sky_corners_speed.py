@@ -30,8 +30,8 @@ sys.path[:0] = [str(ROOT / "frontend"), str(ROOT / "tests")]
 from oracle import camera  # noqa: E402
 from oracle.tracks import Oracle  # noqa: E402
 from oracle.visits import NOW, generate_visits, visit_request  # noqa: E402
-from satveto.catalog.demo import build_demo_catalog  # noqa: E402
-from satveto.engine_process import EngineProcess  # noqa: E402
+from satveto.catalog.synthetic import build_demo_catalog  # noqa: E402
+from satveto.engine.process import EngineProcess  # noqa: E402
 from support import BlockingEngineClient  # noqa: E402
 
 

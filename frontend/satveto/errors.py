@@ -1,7 +1,7 @@
 """The error services and handlers raise for an HTTP client, free of HTTP types.
 
-The application's error middleware (satveto.app) turns it into the JSON error body
-(satveto.http_input.error_response): ``{"error": {"code": "<snake_case>", "message":
+The application's error middleware (satveto.web.app) turns it into the JSON error body
+(satveto.web.http_input.error_response): ``{"error": {"code": "<snake_case>", "message":
 "<sentence>"}}``, which never carries an allow list (docs/design.md, fail-safe rule).
 """
 

@@ -31,7 +31,7 @@ from oracle.frames import (
     sun_altitude_deg,
 )
 from oracle.star_frame import iers_file, satrec_from_omm, utc_to_tai_mjd
-from satveto.catalog.demo import build_demo_catalog, orbit_class
+from satveto.catalog.synthetic import build_demo_catalog, orbit_class
 
 __all__ = [
     "DATES",

@@ -40,8 +40,8 @@ from oracle.frames import (
     sun_altitude_deg,
 )
 from oracle.tracks import Oracle, topocentric
-from satveto.catalog.demo import orbit_class
 from satveto.catalog.omm import OmmRecord
+from satveto.catalog.synthetic import orbit_class
 
 __all__ = [
     "EXPOSURE_S",

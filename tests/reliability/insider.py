@@ -38,8 +38,8 @@ from typing import Any
 import numpy as np
 
 from oracle import camera
-from satveto import sky
-from satveto.config import LimitsConfig
+from satveto.astro import sky
+from satveto.runtime.config import LimitsConfig
 from support import BlockingEngineClient
 
 SCIENCE_DETECTORS = range(189)
@@ -140,7 +140,7 @@ def altaz_to_icrs(
     alt_deg: float, az_deg: float, unix: float, lat_deg: float, lon_deg: float
 ) -> tuple[float, float]:
     """ICRS (ra, dec) degrees of a direction at (altitude, azimuth from North through East),
-    inverting satveto.sky (the precession by fixed-point iteration)."""
+    inverting satveto.astro.sky (the precession by fixed-point iteration)."""
     lat, alt, az = map(math.radians, (lat_deg, alt_deg, az_deg))
     sin_dec = math.sin(lat) * math.sin(alt) + math.cos(lat) * math.cos(alt) * math.cos(az)
     dec = math.asin(max(-1.0, min(1.0, sin_dec)))

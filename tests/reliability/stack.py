@@ -30,16 +30,16 @@ from aiohttp import web
 
 from fake_engine import Frontend, api_config, night_site
 from reliability.tally import Answer
-from satveto.app import create_app, engine_settings
-from satveto.app_keys import CATALOG
-from satveto.catalog.demo import build_demo_catalog
+from satveto.astro.earth_orientation import load_earth_orientation
 from satveto.catalog.omm import validate_catalog
 from satveto.catalog.sources import CatalogSource
-from satveto.config import Config
-from satveto.earth_orientation import load_earth_orientation
-from satveto.engine_client import EngineClient
-from satveto.engine_process import EngineProcess
-from satveto.tls import allowlist_listener, server_ssl_context
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import Config
+from satveto.web.app import create_app, engine_settings
+from satveto.web.app_keys import CATALOG
+from satveto.web.tls import allowlist_listener, server_ssl_context
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,10 +17,10 @@ from typing import Any
 from fake_engine import night_site
 from oracle import camera
 from oracle import wcs as tanwcs
-from satveto import sky
-from satveto.demo import DETECTOR, DETECTOR_PIXELS
-from satveto.engine_client import EngineClient
-from satveto.timescales import mjd_now
+from satveto.astro import sky
+from satveto.astro.timescales import mjd_now
+from satveto.engine.rpc import EngineClient
+from satveto.tools.demo import DETECTOR, DETECTOR_PIXELS
 
 MJD_UNIX_EPOCH = 40587.0
 SCIENCE_DETECTORS = 189

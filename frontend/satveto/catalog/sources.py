@@ -19,14 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from satveto.catalog.demo import build_demo_catalog
 from satveto.catalog.omm import Rejection
+from satveto.catalog.synthetic import build_demo_catalog
 from satveto.catalog.tle import TleParse, looks_like_tle, parse_tle_text
-from satveto.config import Config, ConfigError
-from satveto.credentials import load_credentials
+from satveto.runtime.config import Config, ConfigError
 from satveto.spacetrack.budget import RequestBudget
-from satveto.spacetrack.client import DEFAULT_MAX_BODY_BYTES, CuiDownload, SpacetrackClient
+from satveto.spacetrack.credentials import load_credentials
 from satveto.spacetrack.errors import SpacetrackError
+from satveto.spacetrack.fetch import DEFAULT_MAX_BODY_BYTES, CuiDownload, SpacetrackClient
 
 Clock = Callable[[], float]
 

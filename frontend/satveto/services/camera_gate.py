@@ -17,7 +17,7 @@ Rules, with the ``limits`` keys that set them:
 * at most ``max_visits_per_hour`` exposures start in the hour before, or the hour after, a
   new one's start (Rubin takes about 100 an hour; 15 s exposures back to back would be 240);
 * the boresight is at least ``min_altitude_deg`` above the site's horizon at mid-exposure and
-  the Sun at most ``max_sun_altitude_deg`` (:mod:`satveto.sky`);
+  the Sun at most ``max_sun_altitude_deg`` (:mod:`satveto.astro.sky`);
 * the same visit again with identical parameters is admitted (idempotent).
 
 A refused visit is a 400 ``implausible_visit`` (409 ``visit_conflict`` for a known id with other
@@ -36,10 +36,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from satveto.config import LimitsConfig, SiteConfig
+from satveto.astro.sky import boresight_altitude_deg, mjd_to_unix, sun_altitude_deg
 from satveto.errors import ApiError
+from satveto.runtime.config import LimitsConfig, SiteConfig
 from satveto.services.fail_safe import refusal
-from satveto.sky import boresight_altitude_deg, mjd_to_unix, sun_altitude_deg
 
 #: Historical exposures remembered at most (a reprocessing campaign's nights); beyond it the
 #: oldest registered are forgotten.  ~100 bytes each.
@@ -154,7 +154,7 @@ class CameraGate:
 
         Returns True when the visit is new, False for an identical re-registration.  Check and
         record happen without an ``await`` in between, so two concurrent requests cannot both
-        take the same instant.  ``visit`` has the fields of :class:`satveto.validation.Visit`
+        take the same instant.  ``visit`` has the fields of :class:`satveto.web.validation.Visit`
         (and, once the time-scale work lands, ``time_scale``).
         """
         limits, now = self._limits, self._clock()

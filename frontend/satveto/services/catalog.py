@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from satveto.catalog.omm import OmmRecord
-from satveto.engine_client import EngineClient
+from satveto.engine.rpc import EngineClient
 
 log = logging.getLogger("satveto.catalog")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from satveto.engine_client import EngineClient, EngineError, EngineRpcError
-from satveto.metrics import Metrics
+from satveto.engine.rpc import EngineClient, EngineError, EngineRpcError
+from satveto.runtime.metrics import Metrics
 
 
 async def timed_call(

@@ -7,13 +7,13 @@ in one place:
   (:func:`engine_refusal`); an engine code the table does not know is a 500, never a list;
 * the answer check (:func:`checked_allow_list`, :func:`check_echo`, :func:`is_ordered_subset`):
   a list is trusted only if it is an ordered subset of the ids asked about, in an answer for the
-  visit and detector asked about.  The AP client library (satveto.client) applies the same check
+  visit and detector asked about.  The AP client library (satveto.apclient) applies the same check
   to the service's answers;
 * the freshness gate (:func:`freshness`): the veto is asked only when the engine answers and
   holds a catalog younger than ``catalog.max_age_s``, the catalog's age measured from when it was
   fetched from its source (:func:`catalog_age_s`, the one computation of that age).
 
-What is not here: the request validation (satveto.validation: a 400 naming the field), the
+What is not here: the request validation (satveto.web.validation: a 400 naming the field), the
 one-camera gate (services/camera_gate.py) and the historical catalogs' refusals
 (services/history.py), which refuse a request for what it is rather than for the engine's state.
 No HTTP type is imported: :class:`ApiError` carries a status the handlers' middleware turns into
@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from itertools import islice
 from typing import Any
 
-from satveto.engine_client import EngineError, EngineRpcError, EngineUnavailable
+from satveto.engine.rpc import EngineError, EngineRpcError, EngineUnavailable
 from satveto.errors import ApiError
 
 log = logging.getLogger("satveto.veto")

@@ -45,10 +45,10 @@ from satveto.catalog.omm import (
 )
 from satveto.catalog.sources import RawCatalog, SourceError
 from satveto.catalog.tle import add_rejections
-from satveto.engine_client import EngineClient, EngineError
+from satveto.engine.rpc import EngineClient, EngineError
 from satveto.errors import ApiError
-from satveto.metrics import Metrics
-from satveto.validation import MJD_UNIX_EPOCH, Visit
+from satveto.runtime.metrics import Metrics
+from satveto.web.validation import MJD_UNIX_EPOCH, Visit
 
 log = logging.getLogger("satveto.history")
 

@@ -4,7 +4,7 @@ Ready means: the freshness gate of the veto path passes (services/fail_safe.py: 
 answers ``ping`` and holds a catalog younger than ``catalog.max_age_s``, measured from when it
 was fetched from its source), decided on a ping the supervisor sends now, and the
 Earth-orientation data's last observed value is at most 60 days old
-(satveto.earth_orientation).  The reasons are for operators: they carry the numbers.
+(satveto.astro.earth_orientation).  The reasons are for operators: they carry the numbers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from satveto.earth_orientation import EarthOrientationData
+from satveto.astro.earth_orientation import EarthOrientationData
 from satveto.services.fail_safe import CATALOG_TOO_OLD, ENGINE_ERRORS, UNAVAILABLE, Refusal
 from satveto.services.supervision import EngineSupervisor
 

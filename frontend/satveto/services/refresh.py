@@ -39,9 +39,9 @@ from satveto.catalog.merge import merge_closest
 from satveto.catalog.omm import OmmRecord, ValidationResult, validate_catalog
 from satveto.catalog.sources import CatalogSource, SourceError, build_source
 from satveto.catalog.tle import add_rejections
-from satveto.config import Config
-from satveto.engine_client import EngineRpcError, EngineUnavailable
-from satveto.metrics import Metrics
+from satveto.engine.rpc import EngineRpcError, EngineUnavailable
+from satveto.runtime.config import Config
+from satveto.runtime.metrics import Metrics
 from satveto.services.catalog import CatalogRefused, CatalogService
 from satveto.services.fail_safe import catalog_age_s
 

@@ -12,9 +12,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from satveto.engine_client import EngineClient, EngineError, EngineRpcError
+from satveto.engine.rpc import EngineClient, EngineError, EngineRpcError
 from satveto.errors import ApiError
-from satveto.metrics import Metrics
+from satveto.runtime.metrics import Metrics
 from satveto.services.camera_gate import CameraGate, GateRefusal
 from satveto.services.detector_answers import DetectorAnswers, request_digest
 from satveto.services.engine_calls import timed_call
@@ -29,7 +29,7 @@ from satveto.services.fail_safe import (
 from satveto.services.history import HistoricalCatalogs, engine_params, reprocessing_disabled
 from satveto.services.supervision import EngineSupervisor
 from satveto.services.visit_registry import VisitRegistry
-from satveto.validation import DiaSourceRequest, Visit
+from satveto.web.validation import DiaSourceRequest, Visit
 
 log = logging.getLogger("satveto.veto")
 

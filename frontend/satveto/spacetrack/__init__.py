@@ -1,7 +1,6 @@
 """space-track.org client: one cookie session per refresh (login, GP query, logout)."""
 
 from satveto.spacetrack.budget import PUBLISHED_LIMITS, RequestBudget
-from satveto.spacetrack.client import GP_QUERY_PATH, REQUESTS_PER_FETCH, SpacetrackClient
 from satveto.spacetrack.errors import (
     RequestBudgetExhausted,
     SpacetrackBadResponse,
@@ -14,6 +13,7 @@ from satveto.spacetrack.errors import (
     SpacetrackTooLarge,
     SpacetrackUnreachable,
 )
+from satveto.spacetrack.fetch import GP_QUERY_PATH, REQUESTS_PER_FETCH, SpacetrackClient
 
 __all__ = [
     "GP_QUERY_PATH",

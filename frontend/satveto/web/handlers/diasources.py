@@ -7,9 +7,9 @@ import time
 import msgspec
 from aiohttp import web
 
-from satveto.app_keys import CONFIG, VETO
-from satveto.handlers.body import json_body
-from satveto.validation import decode_diasource_request, gc_paused
+from satveto.web.app_keys import CONFIG, VETO
+from satveto.web.handlers.body import json_body
+from satveto.web.validation import decode_diasource_request, gc_paused
 
 _ENCODER = msgspec.json.Encoder()
 

@@ -12,11 +12,11 @@ import time
 
 from aiohttp import web
 
-from satveto.app_keys import CONFIG, VETO
-from satveto.handlers.body import json_body
-from satveto.handlers.diasources import json_answer
-from satveto.handlers.visits import register_and_forward
-from satveto.validation import decode_ap_diasource_request, decode_ap_visit
+from satveto.web.app_keys import CONFIG, VETO
+from satveto.web.handlers.body import json_body
+from satveto.web.handlers.diasources import json_answer
+from satveto.web.handlers.visits import register_and_forward
+from satveto.web.validation import decode_ap_diasource_request, decode_ap_visit
 
 
 async def put_visit_cache(request: web.Request) -> web.Response:

@@ -21,7 +21,7 @@ import math
 
 import numpy as np
 
-from satveto.timescales import mjd_now, tai_minus_utc_s
+from satveto.astro.timescales import mjd_now, tai_minus_utc_s
 
 MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
 JD_MINUS_MJD = 2400000.5
@@ -30,7 +30,7 @@ J2000_JD = 2451545.0
 
 def mjd_to_unix(mjd: float, scale: str = "tai") -> float:
     """The POSIX time (UTC seconds) of an MJD in ``scale`` ("tai" or "utc"); leap seconds
-    from satveto.timescales, the one owner of TAI - UTC."""
+    from satveto.astro.timescales, the one owner of TAI - UTC."""
     if scale == "utc":
         return (mjd - MJD_UNIX_EPOCH) * 86400.0
     if scale != "tai":

@@ -29,8 +29,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from satveto.config import ConfigError
-from satveto.http_input import error_response
+from satveto.runtime.config import ConfigError
+from satveto.web.http_input import error_response
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from satveto.app_keys import METRICS
+from satveto.web.app_keys import METRICS
 
 
 async def get_metrics(request: web.Request) -> web.Response:

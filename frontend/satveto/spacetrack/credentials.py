@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from satveto.config import ConfigError
+from satveto.runtime.config import ConfigError
 
 _MAX_FILE_BYTES = 64 * 1024
 _KEYS = ("identity", "password")

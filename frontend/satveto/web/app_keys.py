@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from satveto.config import Config
-from satveto.engine_client import EngineClient
-from satveto.metrics import Metrics
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import Config
+from satveto.runtime.metrics import Metrics
 from satveto.services.catalog import CatalogService
 from satveto.services.history import HistoricalCatalogs
 from satveto.services.peers import PeerForwarder

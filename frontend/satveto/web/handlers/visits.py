@@ -6,10 +6,10 @@ import time
 
 from aiohttp import web
 
-from satveto.app_keys import CONFIG, PEERS, VETO, VISITS
-from satveto.handlers.body import json_body
 from satveto.services.peers import FORWARDED_HEADER
-from satveto.validation import Visit, decode_visit
+from satveto.web.app_keys import CONFIG, PEERS, VETO, VISITS
+from satveto.web.handlers.body import json_body
+from satveto.web.validation import Visit, decode_visit
 
 
 async def register_and_forward(request: web.Request, visit: Visit) -> None:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from satveto.engine_client import EngineClient, EngineError
+from satveto.engine.rpc import EngineClient, EngineError
 
 
 def engine_binary() -> Path:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from satveto.timescales import SECONDS_PER_DAY, utc_mjd_now
+from satveto.astro.timescales import SECONDS_PER_DAY, utc_mjd_now
 
 log = logging.getLogger("satveto.earth_orientation")
 

@@ -33,8 +33,8 @@ from typing import Any, TypeVar
 import aiohttp
 from yarl import URL
 
-from satveto.credentials import Credentials
 from satveto.spacetrack.budget import RequestBudget
+from satveto.spacetrack.credentials import Credentials
 from satveto.spacetrack.errors import (
     RequestBudgetExhausted,
     SpacetrackBadResponse,

@@ -35,15 +35,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from satveto.engine_client import EngineClient, EngineError
+from satveto.engine.rpc import EngineClient, EngineError
 
 FloatArray = NDArray[np.float64]
 
 #: The detector table: installed inside the package (engine/CMakeLists.txt puts it there), else
 #: the source tree's engine/data copy; --detectors overrides it.
-_INSTALLED_DETECTORS = Path(__file__).resolve().parent / "data" / "lsstcam_detectors.csv"
+_INSTALLED_DETECTORS = Path(__file__).resolve().parents[1] / "data" / "lsstcam_detectors.csv"
 _SOURCE_DETECTORS = (
-    Path(__file__).resolve().parents[2] / "engine" / "data" / "lsstcam_detectors.csv"
+    Path(__file__).resolve().parents[3] / "engine" / "data" / "lsstcam_detectors.csv"
 )
 DEFAULT_DETECTORS = _INSTALLED_DETECTORS if _INSTALLED_DETECTORS.exists() else _SOURCE_DETECTORS
 PLATE_SCALE_RAD_PER_MM = math.radians(20.005867576692737 / 3600.0)

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from satveto.security import address_in, parse_networks
+from satveto.web.security import address_in, parse_networks
 
 # Forward-secret AEAD suites only, for the TLS 1.2 peers; TLS 1.3 suites are all modern.
 TLS12_CIPHERS = "ECDHE+AESGCM:ECDHE+CHACHA20"

@@ -37,10 +37,12 @@ from typing import Annotated, Any, Literal, TypeVar
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from satveto.config import LimitsConfig
+from satveto.astro.timescales import (
+    MJD_UNIX_EPOCH as MJD_UNIX_EPOCH,  # re-exported (UTC clock MJDs)
+)
+from satveto.astro.timescales import mjd_now
 from satveto.errors import ApiError
-from satveto.timescales import MJD_UNIX_EPOCH as MJD_UNIX_EPOCH  # re-exported (UTC clock MJDs)
-from satveto.timescales import mjd_now
+from satveto.runtime.config import LimitsConfig
 
 MAX_ID = (1 << 63) - 1  # ids fit a signed 64-bit integer on every side (engine, AP databases)
 MAX_DETECTOR = (1 << 31) - 1  # the engine decides which detectors exist

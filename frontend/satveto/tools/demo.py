@@ -22,16 +22,16 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from satveto import sky
-from satveto.app import create_app, engine_settings
-from satveto.catalog.demo import build_demo_catalog
+from satveto.astro import sky
 from satveto.catalog.omm import validate_catalog
 from satveto.catalog.sources import DemoSource
-from satveto.config import CatalogConfig, Config, EngineConfig, ServerConfig, SiteConfig
-from satveto.engine_client import EngineClient
-from satveto.engine_process import EngineProcess
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import CatalogConfig, Config, EngineConfig, ServerConfig, SiteConfig
 from satveto.services.catalog import CatalogService
-from satveto.tls import allowlist_listener, server_ssl_context, write_self_signed_certificate
+from satveto.web.app import create_app, engine_settings
+from satveto.web.tls import allowlist_listener, server_ssl_context, write_self_signed_certificate
 
 PIXEL_SCALE_DEG = 0.2 / 3600.0  # LSSTCam: 0.2 arcsec per 10 um pixel
 DETECTOR = 94  # an E2V science detector, 4096 x 4004 pixels

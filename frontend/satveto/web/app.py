@@ -10,8 +10,24 @@ from typing import Any
 
 from aiohttp import web
 
-from satveto import security
-from satveto.app_keys import (
+from satveto.astro.earth_orientation import EarthOrientationData, load_earth_orientation
+from satveto.catalog.sources import CatalogSource
+from satveto.engine.rpc import EngineClient
+from satveto.errors import ApiError
+from satveto.runtime.config import Config, check_test_switches
+from satveto.runtime.metrics import CURRENT_CLIENT, Metrics
+from satveto.services.camera_gate import CameraGate
+from satveto.services.catalog import CatalogService
+from satveto.services.fail_safe import UNEXPECTED
+from satveto.services.history import HistoricalCatalogs
+from satveto.services.peers import PeerForwarder
+from satveto.services.readiness import ReadinessService
+from satveto.services.refresh import CatalogRefresher
+from satveto.services.supervision import EngineSupervisor
+from satveto.services.visit_registry import VisitRegistry
+from satveto.services.visits import VetoService
+from satveto.web import security
+from satveto.web.app_keys import (
     CATALOG,
     CONFIG,
     ENGINE,
@@ -24,13 +40,8 @@ from satveto.app_keys import (
     VETO,
     VISITS,
 )
-from satveto.catalog.sources import CatalogSource
-from satveto.config import Config, check_test_switches
-from satveto.earth_orientation import EarthOrientationData, load_earth_orientation
-from satveto.engine_client import EngineClient
-from satveto.errors import ApiError
-from satveto.handlers import ap, diasources, metrics, openapi, ops, visits
-from satveto.http_input import (
+from satveto.web.handlers import ap, diasources, metrics, openapi, ops, visits
+from satveto.web.http_input import (
     ClientGone,
     body_guard,
     client_gone_response,
@@ -38,17 +49,6 @@ from satveto.http_input import (
     http_error_response,
     install_json_protocol_errors,
 )
-from satveto.metrics import CURRENT_CLIENT, Metrics
-from satveto.services.camera_gate import CameraGate
-from satveto.services.catalog import CatalogService
-from satveto.services.fail_safe import UNEXPECTED
-from satveto.services.history import HistoricalCatalogs
-from satveto.services.peers import PeerForwarder
-from satveto.services.readiness import ReadinessService
-from satveto.services.refresh import CatalogRefresher
-from satveto.services.supervision import EngineSupervisor
-from satveto.services.visit_registry import VisitRegistry
-from satveto.services.visits import VetoService
 
 log = logging.getLogger("satveto.http")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -122,7 +122,7 @@ def _http_code(status: int) -> str:
 
 
 def admission_middlewares(config: Config) -> list[security.Middleware]:
-    """Allowlist, then secret (when configured), then rate limit: see satveto.security.
+    """Allowlist, then secret (when configured), then rate limit: see satveto.web.security.
 
     Raises ConfigError when the secret file is unusable, so the service refuses to start.
     """

@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from satveto import __version__
-from satveto.app_keys import READINESS
-from satveto.http_input import error_response
+from satveto.web.app_keys import READINESS
+from satveto.web.http_input import error_response
 
 API_ENDPOINTS = {
     "visits": {"method": "POST", "path": "/v1/visits"},

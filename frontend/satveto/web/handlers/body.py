@@ -12,7 +12,7 @@ async def json_body(request: web.Request) -> bytes:
 
     ``application/json`` only (a ``charset`` other than UTF-8 is refused too): both protocols'
     clients send exactly that, and a form or text body is a client mistake worth naming.
-    The body guard (satveto.http_input) has already read and bounded the bytes.
+    The body guard (satveto.web.http_input) has already read and bounded the bytes.
     """
     charset = request.charset
     if request.content_type != "application/json" or (

@@ -10,14 +10,15 @@ from pathlib import Path
 
 from aiohttp import web
 
-from satveto import __version__, plot
-from satveto.app import create_app
+from satveto import __version__
 from satveto.catalog.sources import build_source
-from satveto.config import ConfigError, load_config
-from satveto.hardening import forbid_memory_dumps
-from satveto.logs import configure_logging
-from satveto.notify import reload_tls, serving_hook
-from satveto.tls import allowlist_listener, server_ssl_context
+from satveto.runtime.config import ConfigError, load_config
+from satveto.runtime.hardening import forbid_memory_dumps
+from satveto.runtime.logs import configure_logging
+from satveto.runtime.notify import reload_tls, serving_hook
+from satveto.tools import plot
+from satveto.web.app import create_app
+from satveto.web.tls import allowlist_listener, server_ssl_context
 
 log = logging.getLogger("satveto")
 
@@ -41,7 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         return serve_command(args.config)
     if args.command == "plot-visit":
         return plot.run(args)
-    from satveto.demo import run_demo
+    from satveto.tools.demo import run_demo
 
     return asyncio.run(run_demo(port=args.port, keep_serving=not args.no_serve))
 

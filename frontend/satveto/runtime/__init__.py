@@ -1,0 +1,2 @@
+"""The process around the service: configuration, logs, metrics, systemd notification and
+hardening."""
