@@ -460,7 +460,7 @@ class Rig:
             self.config,
             self.catalog,
             self.metrics,
-            self.supervisor.state,
+            self.supervisor.status,
             source=source,
             policy=policy,
         )

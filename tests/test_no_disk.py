@@ -47,7 +47,7 @@ async def main() -> None:
     engine = EngineClient(config.engine.socket, 10.0)
     catalog, metrics = CatalogService(engine, 0.8), Metrics()
     supervisor = EngineSupervisor(engine, catalog, VisitRegistry(), metrics, 172800.0)
-    refresher = CatalogRefresher(config, catalog, metrics, supervisor.state)
+    refresher = CatalogRefresher(config, catalog, metrics, supervisor.status)
     await refresher.start()
     while refresher.attempts == 0:
         await asyncio.sleep(0.01)

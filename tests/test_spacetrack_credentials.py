@@ -167,7 +167,7 @@ async def test_credentials_never_appear_in_logs(
         metrics = Metrics()
         catalog = CatalogService(engine, 0.8)
         supervisor = EngineSupervisor(engine, catalog, VisitRegistry(), metrics, 172800.0)
-        refresher = CatalogRefresher(config, catalog, metrics, supervisor.state)
+        refresher = CatalogRefresher(config, catalog, metrics, supervisor.status)
         try:
             await refresher.start()  # the engine is empty: this fetches at once
             outcomes = [await refresher.refresh_once()]

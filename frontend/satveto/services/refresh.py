@@ -46,7 +46,7 @@ from satveto.services.catalog import CatalogRefused, CatalogService
 from satveto.services.fail_safe import catalog_age_s
 
 if TYPE_CHECKING:
-    from satveto.services.supervision import EngineState
+    from satveto.services.supervision import EngineStatus
 
 log = logging.getLogger("satveto.refresh")
 
@@ -102,19 +102,19 @@ class CatalogRefresher:
         config: Config,
         catalog: CatalogService,
         metrics: Metrics,
-        engine_state: Callable[[], Awaitable[EngineState]],
+        engine_status: Callable[[], Awaitable[EngineStatus]],
         *,
         source: CatalogSource | None = None,
         policy: RefreshPolicy | None = None,
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
     ) -> None:
-        """`engine_state`: the supervisor's latest ping (EngineSupervisor.state), read once at
+        """`engine_status`: the supervisor's latest ping (EngineSupervisor.status), read once at
         start to decide between adopting the engine's catalog and fetching at once."""
         self._config = config
         self._catalog = catalog
         self._metrics = metrics
-        self._engine_state = engine_state
+        self._engine_status = engine_status
         self._source = source
         self._policy = policy or RefreshPolicy.for_interval(config.catalog.refresh_interval_s)
         self._max_age_s = config.catalog.max_age_s
@@ -175,7 +175,7 @@ class CatalogRefresher:
 
     async def _initial_delay(self) -> float:
         """0 to fetch now, or the wait until the adopted engine catalog is due a refresh."""
-        state = await self._engine_state()
+        state = await self._engine_status()
         if state.error is not None:
             log.warning("engine not reachable at start; fetching", extra={"error": state.error})
             return 0.0

@@ -36,8 +36,11 @@ log = logging.getLogger("satveto.supervision")
 
 
 @dataclass(frozen=True)
-class EngineState:
-    """What the last ping said."""
+class EngineStatus:
+    """What the last ping said of the engine: reachable or why not, its instance and catalog.
+
+    The frontend's view through the RPC boundary, not the engine's in-process state (the C++
+    ``EngineState`` holding the catalogs and visits)."""
 
     checked_at: float  # monotonic time the ping was sent
     instance_id: str | None
@@ -79,11 +82,11 @@ class EngineSupervisor:
         # be set after construction: the refresher itself reads the supervisor's pings.
         self.on_catalog_lost = on_catalog_lost
         self._stale_reported = False
-        self._state: EngineState | None = None
+        self._state: EngineStatus | None = None
         self._seen_instance: str | None = None
         self._synced_instance: str | None = None  # reloaded and visits re-registered
         self._next_sync_at = 0.0
-        self._inflight: asyncio.Task[EngineState] | None = None
+        self._inflight: asyncio.Task[EngineStatus] | None = None
         self._inflight_started = 0.0
         self._task: asyncio.Task[None] | None = None
         # Historical catalogs to reload into a restarted engine (set by the application).
@@ -121,7 +124,7 @@ class EngineSupervisor:
 
     # --- pinging -----------------------------------------------------------------------------
 
-    async def poll(self, newer_than: float | None = None) -> EngineState:
+    async def poll(self, newer_than: float | None = None) -> EngineStatus:
         """A ping (with restart handling); concurrent callers share one ping in flight.
 
         ``newer_than`` (monotonic): do not share a ping sent before that moment, for callers
@@ -137,7 +140,7 @@ class EngineSupervisor:
             self._inflight = inflight
         return await asyncio.shield(inflight)
 
-    async def _poll_for_request(self, newer_than: float | None = None) -> EngineState:
+    async def _poll_for_request(self, newer_than: float | None = None) -> EngineStatus:
         """A poll as a request waits for it: at most ``request_wait_s`` (engine.timeout_s).
 
         A poll may be reloading a restarted engine, which can take far longer than a request
@@ -147,20 +150,20 @@ class EngineSupervisor:
         try:
             return await asyncio.wait_for(self.poll(newer_than), self._request_wait_s)
         except TimeoutError:
-            return EngineState(time.monotonic(), None, None, "the engine is being resynced")
+            return EngineStatus(time.monotonic(), None, None, "the engine is being resynced")
 
-    async def poll_now(self) -> EngineState:
+    async def poll_now(self) -> EngineStatus:
         """A ping sent now, reloading and re-registering if the engine restarted."""
         return await self._poll_for_request(newer_than=time.monotonic())
 
-    async def state(self) -> EngineState:
+    async def status(self) -> EngineStatus:
         """The last ping if at most ``cache_s`` old, else a new one."""
         state = self._state
         if state is None or time.monotonic() - state.checked_at > self._cache_s:
             state = await self._poll_for_request()
         return state
 
-    def freshness_of(self, state: EngineState) -> Freshness:
+    def freshness_of(self, state: EngineStatus) -> Freshness:
         """The freshness gate (services/fail_safe.py) on one ping, the age taken now."""
         return freshness(state.error, state.catalog, self._max_catalog_age_s, time.time())
 
@@ -171,14 +174,14 @@ class EngineSupervisor:
         catalog installed (or an engine restarted) a moment ago is seen at once; concurrent
         requests share that ping.
         """
-        state = await self.state()
+        state = await self.status()
         if self.freshness_of(state).problem is not None:
             state = await self._poll_for_request(newer_than=state.checked_at + 1e-6)
             refusal = self.freshness_of(state).error()
             if refusal is not None:
                 raise refusal
 
-    async def _poll_once(self) -> EngineState:
+    async def _poll_once(self) -> EngineStatus:
         started = time.monotonic()
         try:
             pong = await self._ping()
@@ -186,12 +189,12 @@ class EngineSupervisor:
             due = instance_id != self._synced_instance and started >= self._next_sync_at
             if due and await self._sync(instance_id, pong.get("catalog"), pong):
                 pong = await self._ping()  # the catalog summary after the reload
-            state = EngineState(started, pong.get("instance_id"), pong.get("catalog"), None)
+            state = EngineStatus(started, pong.get("instance_id"), pong.get("catalog"), None)
         except EngineError as error:
-            state = EngineState(started, None, None, str(error))
+            state = EngineStatus(started, None, None, str(error))
         except Exception as error:  # a malformed ping: treat the engine as unavailable
             log.exception("engine supervision failed")
-            state = EngineState(started, None, None, f"unexpected: {type(error).__name__}")
+            state = EngineStatus(started, None, None, f"unexpected: {type(error).__name__}")
         self._state = state
         self._update_gauges(state)
         return state
@@ -205,7 +208,7 @@ class EngineSupervisor:
             raise EngineRpcError("malformed", "ping catalog is not a map")
         return pong
 
-    def _update_gauges(self, state: EngineState) -> None:
+    def _update_gauges(self, state: EngineStatus) -> None:
         """The catalog gauges, and one error log line when the catalog crosses the age limit."""
         now = time.time()
         objects = 0 if state.catalog is None else int(state.catalog.get("objects", 0))

@@ -208,7 +208,7 @@ def create_app(
     refresher = None
     if catalog_source is not None:
         refresher = CatalogRefresher(
-            config, app[CATALOG], app[METRICS], app[SUPERVISOR].state, source=catalog_source
+            config, app[CATALOG], app[METRICS], app[SUPERVISOR].status, source=catalog_source
         )
         app[SUPERVISOR].on_catalog_lost = refresher.request_refresh
         app[REFRESHER] = refresher
