@@ -25,9 +25,9 @@ from fake_engine import (
 )
 from satveto.astro import sky
 from satveto.errors import ApiError
+from satveto.models import Visit
 from satveto.runtime.config import LimitsConfig, SiteConfig
 from satveto.services.camera_gate import CURRENT_CAPACITY, CameraGate, GateRefusal
-from satveto.web.validation import Visit
 
 pytest_plugins = ["test_api_fixtures"]  # the engine and frontend fixtures
 

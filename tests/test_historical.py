@@ -27,11 +27,13 @@ from fake_spacetrack import (
     running_fake,
     write_ca_file,
 )
+from satveto.astro.timescales import MJD_UNIX_EPOCH
 from satveto.catalog.sources import SpacetrackSource
 from satveto.catalog.synthetic import build_demo_catalog
 from satveto.engine.process import EngineProcess
 from satveto.engine.rpc import EngineClient
 from satveto.errors import ApiError
+from satveto.models import Visit
 from satveto.runtime.config import SiteConfig
 from satveto.runtime.metrics import Metrics
 from satveto.services.history import (
@@ -45,7 +47,6 @@ from satveto.spacetrack.credentials import Credentials
 from satveto.spacetrack.fetch import REQUESTS_PER_HISTORY_FETCH
 from satveto.web.app import create_app
 from satveto.web.app_keys import CATALOG, ENGINE, HISTORY, SUPERVISOR, VETO
-from satveto.web.validation import MJD_UNIX_EPOCH, Visit
 from tle_writer import render_all
 
 # A night at Rubin: 2026-11-20 23:00 UTC to 2026-11-21 10:00 UTC; its window is centred 05:00.

@@ -32,7 +32,7 @@ from satveto.services.refresh import CatalogRefresher
 from satveto.services.supervision import EngineSupervisor
 from satveto.services.visit_registry import VisitRegistry
 from satveto.services.history import HistoricalCatalogs
-from satveto.web.validation import Visit
+from satveto.models import Visit
 
 async def main() -> None:
     base_url, credentials, ca_file, socket, visit_mjd = sys.argv[1:6]

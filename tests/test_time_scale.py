@@ -22,8 +22,9 @@ from satveto.catalog.omm import sgp4_omm_fields
 from satveto.catalog.synthetic import build_demo_catalog, orbit_class
 from satveto.engine.rpc import EngineRpcError
 from satveto.errors import ApiError
+from satveto.models import Visit
 from satveto.runtime.config import LimitsConfig
-from satveto.web.validation import Visit, decode_visit
+from satveto.web.validation import decode_visit
 from support import BlockingEngineClient
 
 SECONDS_PER_DAY = 86400.0

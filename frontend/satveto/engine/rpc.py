@@ -21,7 +21,7 @@ REQUEST = 0
 RESPONSE = 1
 _READ_CHUNK = 1 << 16
 # Requests are encoded by msgspec: faster than msgpack-python on 100,000 sources, and it encodes
-# the validated footprint Structs (satveto.web.validation) as the plain arrays the engine expects.
+# the validated footprint Structs (satveto.models) as the plain arrays the engine expects.
 _ENCODER = msgspec.msgpack.Encoder()
 
 

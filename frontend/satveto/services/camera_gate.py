@@ -154,7 +154,7 @@ class CameraGate:
 
         Returns True when the visit is new, False for an identical re-registration.  Check and
         record happen without an ``await`` in between, so two concurrent requests cannot both
-        take the same instant.  ``visit`` has the fields of :class:`satveto.web.validation.Visit`
+        take the same instant.  ``visit`` has the fields of :class:`satveto.models.Visit`
         (and, once the time-scale work lands, ``time_scale``).
         """
         limits, now = self._limits, self._clock()

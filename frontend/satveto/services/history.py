@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from satveto.astro.timescales import MJD_UNIX_EPOCH
 from satveto.catalog.merge import merge_closest
 from satveto.catalog.omm import (
     OmmRecord,
@@ -47,8 +48,8 @@ from satveto.catalog.sources import RawCatalog, SourceError
 from satveto.catalog.tle import add_rejections
 from satveto.engine.rpc import EngineClient, EngineError
 from satveto.errors import ApiError
+from satveto.models import Visit
 from satveto.runtime.metrics import Metrics
-from satveto.web.validation import MJD_UNIX_EPOCH, Visit
 
 log = logging.getLogger("satveto.history")
 

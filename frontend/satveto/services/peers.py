@@ -23,8 +23,8 @@ from pathlib import Path
 import aiohttp
 import msgspec
 
+from satveto.models import Visit
 from satveto.runtime.metrics import Metrics
-from satveto.web.validation import Visit
 
 log = logging.getLogger("satveto.peers")
 

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from satveto.engine.rpc import EngineClient, EngineError, EngineRpcError
+from satveto.models import Visit
 from satveto.runtime.metrics import Metrics, rounded_size
 from satveto.services.catalog import CatalogService
 from satveto.services.engine_calls import timed_call
 from satveto.services.fail_safe import Freshness, catalog_age_s, freshness
 from satveto.services.history import HistoricalCatalogs, engine_params, visit_catalog_name
 from satveto.services.visit_registry import VisitRegistry
-from satveto.web.validation import Visit
 
 log = logging.getLogger("satveto.supervision")
 

@@ -10,7 +10,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from satveto.web.validation import Visit
+from satveto.models import Visit
 
 
 class VisitRegistry:

@@ -14,6 +14,7 @@ from typing import Any
 
 from satveto.engine.rpc import EngineClient, EngineError, EngineRpcError
 from satveto.errors import ApiError
+from satveto.models import DiaSourceRequest, Visit
 from satveto.runtime.metrics import Metrics
 from satveto.services.camera_gate import CameraGate, GateRefusal
 from satveto.services.detector_answers import DetectorAnswers, request_digest
@@ -29,7 +30,6 @@ from satveto.services.fail_safe import (
 from satveto.services.history import HistoricalCatalogs, engine_params, reprocessing_disabled
 from satveto.services.supervision import EngineSupervisor
 from satveto.services.visit_registry import VisitRegistry
-from satveto.web.validation import DiaSourceRequest, Visit
 
 log = logging.getLogger("satveto.veto")
 

@@ -6,10 +6,11 @@ import time
 
 from aiohttp import web
 
+from satveto.models import Visit
 from satveto.services.peers import FORWARDED_HEADER
 from satveto.web.app_keys import CONFIG, PEERS, VETO, VISITS
 from satveto.web.handlers.body import json_body
-from satveto.web.validation import Visit, decode_visit
+from satveto.web.validation import decode_visit
 
 
 async def register_and_forward(request: web.Request, visit: Visit) -> None:
