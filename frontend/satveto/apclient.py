@@ -32,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-from satveto.services.fail_safe import WrongAnswer, checked_allow_list
+from satveto.answer_check import WrongAnswer, checked_allow_list
 
 __all__ = [
     "SatvetoClient",

@@ -7,8 +7,9 @@ in one place:
   (:func:`engine_refusal`); an engine code the table does not know is a 500, never a list;
 * the answer check (:func:`checked_allow_list`, :func:`check_echo`, :func:`is_ordered_subset`):
   a list is trusted only if it is an ordered subset of the ids asked about, in an answer for the
-  visit and detector asked about.  The AP client library (satveto.apclient) applies the same check
-  to the service's answers;
+  visit and detector asked about.  Its code is satveto.answer_check, re-exported here, because
+  the AP client library (satveto.apclient) applies the same check to the service's answers and
+  imports nothing of the server;
 * the freshness gate (:func:`freshness`): the veto is asked only when the engine answers and
   holds a catalog younger than ``catalog.max_age_s``, the catalog's age measured from when it was
   fetched from its source (:func:`catalog_age_s`, the one computation of that age).
@@ -24,12 +25,15 @@ from __future__ import annotations
 
 import logging
 import math
-import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import islice
 from typing import Any
 
+# The answer check, re-exported: a part of the rule that the AP client library shares.
+from satveto.answer_check import WrongAnswer as WrongAnswer
+from satveto.answer_check import check_echo as check_echo
+from satveto.answer_check import checked_allow_list as checked_allow_list
+from satveto.answer_check import is_ordered_subset as is_ordered_subset
 from satveto.engine.rpc import EngineError, EngineRpcError, EngineUnavailable
 from satveto.errors import ApiError
 
@@ -98,54 +102,9 @@ def engine_refusal(error: EngineError) -> ApiError:
 
 
 # --- the answer check -------------------------------------------------------------------------
-
-
-class WrongAnswer(Exception):
-    """An answer that is not a valid result: never trusted, never passed on as a list."""
-
-
-def is_ordered_subset(allowed: Sequence[object], ids: Sequence[int]) -> bool:
-    """Whether every allowed id is one of `ids`, in their order, without repeats.
-
-    Each allowed id must appear in `ids` after the previous one: that rules out strangers,
-    repeats and reordering.  Written with C-level iteration (map, zip) because the frontend
-    checks every engine answer: 189 answers of 1,000 ids per visit.
-    """
-    if len(allowed) > len(ids):
-        return False
-    if not allowed:
-        return True
-    if not set(map(type, allowed)) <= {int}:  # exact type: a bool is never an id
-        return False
-    position = dict(zip(ids, range(len(ids)), strict=True))
-    indices = list(map(position.get, allowed))
-    if None in indices:
-        return False
-    return all(map(operator.lt, indices, islice(indices, 1, None)))
-
-
-def check_echo(answer: Any, asked: Mapping[str, object]) -> None:
-    """Raises :class:`WrongAnswer` unless `answer` is a map for what was asked (its ids echoed).
-
-    A replica or an engine answering for another visit or detector (a bug, a mixed-up
-    connection) must not have its list applied to this one.
-    """
-    if not isinstance(answer, dict) or any(answer.get(k) != v for k, v in asked.items()):
-        raise WrongAnswer("the answer is for another visit or detector")
-
-
-def checked_allow_list(
-    answer: Any, key: str, ids: Sequence[int], asked: Mapping[str, object] | None = None
-) -> list[int]:
-    """The list under `key` if it is an ordered subset of `ids` in an answer for `asked`."""
-    if not isinstance(answer, dict) or not isinstance(answer.get(key), list):
-        raise WrongAnswer(f"the answer carries no {key}")
-    if asked:
-        check_echo(answer, asked)
-    allowed: list[int] = answer[key]
-    if not is_ordered_subset(allowed, ids):
-        raise WrongAnswer(f"{key} is not an ordered subset of the ids sent")
-    return allowed
+# WrongAnswer, is_ordered_subset, check_echo and checked_allow_list, imported above: they live in
+# satveto.answer_check because the AP client library applies the same check and must not import
+# the server.
 
 
 # --- the freshness gate -----------------------------------------------------------------------
