@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from satveto.catalog.omm import OmmRecord
-from satveto.engine.rpc import EngineClient
+from satveto.engine.rpc import EngineClient, EngineRpcError
 
 log = logging.getLogger("satveto.catalog")
 
@@ -98,7 +98,7 @@ class CatalogService:
         return report
 
     async def _push(self, snapshot: CatalogSnapshot) -> dict[str, Any]:
-        return await self._engine.call(
+        result = await self._engine.call(
             "load_catalog",
             {
                 "generation": snapshot.generation,
@@ -107,6 +107,15 @@ class CatalogService:
             },
             timeout_s=self._load_timeout_s,
         )
+        # Checked before the caller makes the snapshot current: an answer that does not say
+        # what the engine accepted is not an acceptance.
+        if not (
+            isinstance(result, dict)
+            and isinstance(result.get("accepted"), int)
+            and isinstance(result.get("rejected"), list)
+        ):
+            raise EngineRpcError("malformed", "load_catalog answer without accepted and rejected")
+        return result
 
     async def reload_engine_if_needed(self, engine_catalog: dict[str, Any] | None) -> bool:
         """Reloads the engine from memory when it lacks our catalog; True if it reloaded.
