@@ -42,9 +42,11 @@ run: build
 test: build lint engine-tests python-tests
 
 PY_SOURCES := $(wildcard frontend tests benchmarks protocol image)
+# mypy reads its settings (strict, on frontend/satveto) from pyproject.toml.
 lint:
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
+	$(VENV)/bin/mypy
 
 # Catch2 unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 engine-tests: build

@@ -12,7 +12,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Mapping, Sequence
 from itertools import islice
-from typing import Any
+from typing import Any, cast
 
 
 class WrongAnswer(Exception):
@@ -32,11 +32,13 @@ def is_ordered_subset(allowed: Sequence[object], ids: Sequence[int]) -> bool:
         return True
     if not set(map(type, allowed)) <= {int}:  # exact type: a bool is never an id
         return False
+    allowed_ids = cast("Sequence[int]", allowed)  # every element is an int (checked above)
     position = dict(zip(ids, range(len(ids)), strict=True))
-    indices = list(map(position.get, allowed))
+    indices = list(map(position.get, allowed_ids))
     if None in indices:
         return False
-    return all(map(operator.lt, indices, islice(indices, 1, None)))
+    found = cast("list[int]", indices)  # no None among them (checked above)
+    return all(map(operator.lt, found, islice(found, 1, None)))
 
 
 def check_echo(answer: Any, asked: Mapping[str, object]) -> None:

@@ -20,11 +20,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import NDArray
 
 from satveto.astro.timescales import mjd_now, tai_minus_utc_s
 
 MJD_UNIX_EPOCH = 40587.0  # MJD of 1970-01-01T00:00:00 UTC
 JD_MINUS_MJD = 2400000.5
+
+FloatArray = NDArray[np.float64]
 J2000_JD = 2451545.0
 
 
@@ -46,7 +49,7 @@ def unix_to_mjd(unix: float, scale: str = "tai") -> float:
     return mjd_now(unix, scale)
 
 
-def gmst_rad(unix: float | np.ndarray) -> np.ndarray:
+def gmst_rad(unix: float | FloatArray) -> FloatArray:
     """Greenwich mean sidereal time (radians in [0, 2 pi)) at POSIX time ``unix``, UT1 = UTC."""
     du = (np.asarray(unix, dtype=float) / 86400.0 + MJD_UNIX_EPOCH + JD_MINUS_MJD) - J2000_JD
     # Earth rotation angle (IAU 2000), split so the integer days do not cost precision.
@@ -56,7 +59,7 @@ def gmst_rad(unix: float | np.ndarray) -> np.ndarray:
     return np.mod(era + np.radians(arcsec / 3600.0), 2.0 * np.pi)
 
 
-def sun_radec_rad(unix: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def sun_radec_rad(unix: float | FloatArray) -> tuple[FloatArray, FloatArray]:
     """The Sun's right ascension and declination (radians, equator and equinox of date)."""
     n = (np.asarray(unix, dtype=float) / 86400.0 + MJD_UNIX_EPOCH + JD_MINUS_MJD) - J2000_JD
     mean_longitude = np.radians(280.460 + 0.9856474 * n)
@@ -73,8 +76,8 @@ def sun_radec_rad(unix: float | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def precess_icrs_to_date(
-    ra_deg: float | np.ndarray, dec_deg: float | np.ndarray, unix: float | np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    ra_deg: float | FloatArray, dec_deg: float | FloatArray, unix: float | FloatArray
+) -> tuple[FloatArray, FloatArray]:
     """ICRS (J2000) right ascension and declination, in radians, precessed to the mean
     equator and equinox of date with the IAU 1976 angles (zeta, z, theta)."""
     t = (
@@ -94,12 +97,12 @@ def precess_icrs_to_date(
 
 
 def altitude_deg(
-    ra_date_rad: np.ndarray,
-    dec_date_rad: np.ndarray,
-    unix: float | np.ndarray,
+    ra_date_rad: FloatArray,
+    dec_date_rad: FloatArray,
+    unix: float | FloatArray,
     latitude_deg: float,
     longitude_deg: float,
-) -> np.ndarray:
+) -> FloatArray:
     """Geometric altitude (degrees) of a direction of date seen from a site (geodetic
     latitude, east longitude), from the local hour angle."""
     hour_angle = gmst_rad(unix) + math.radians(longitude_deg) - ra_date_rad

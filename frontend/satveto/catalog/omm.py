@@ -319,7 +319,10 @@ def validate_record(raw: Mapping[str, object]) -> OmmRecord | Rejection:
             try:
                 x = float(v)
             except ValueError:
-                return _parse_float(v, key, lo, hi)  # type: ignore[return-value]
+                refused = _parse_float(v, key, lo, hi)  # classifies what float() refused
+                if isinstance(refused, Rejection):
+                    return refused
+                x = refused
         elif type(v) is float:
             x = v
         else:

@@ -14,7 +14,7 @@ import json
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -33,13 +33,13 @@ Clock = Callable[[], float]
 
 @dataclass(frozen=True)
 class RawCatalog:
-    records: list[object]  # as parsed; not yet validated
+    records: Sequence[object]  # as parsed; not yet validated (read, never changed)
     fetched_at_unix: float  # catalog age is measured from here
     # Sets a TLE reader refused before validation (counted with the validator's rejections).
     rejected: tuple[Rejection, ...] = ()
     # The CUI element file's sets (OMM-shaped, not yet validated) to merge with `records`,
     # closest epoch to now winning; None when the source has no CUI part.
-    cui_records: list[object] | None = field(default=None, repr=False)
+    cui_records: Sequence[object] | None = field(default=None, repr=False)
     cui_rejected: tuple[Rejection, ...] = ()
 
 
@@ -120,7 +120,7 @@ class FileSource:
         fetched_at = min(info.st_mtime, self._clock())
         if looks_like_tle(data):
             parsed = parse_tle_checked(data.decode("ascii", errors="replace"), str(self._path))
-            return RawCatalog(parsed.records, fetched_at, tuple(parsed.rejections))  # type: ignore[arg-type]
+            return RawCatalog(parsed.records, fetched_at, tuple(parsed.rejections))
         try:
             document = json.loads(data)
         except (ValueError, RecursionError):

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from satveto.engine.rpc import EngineClient, EngineError
 
@@ -42,7 +43,7 @@ class EngineProcess:
     def start(self) -> None:
         self.process = subprocess.Popen(self.args, stdin=subprocess.DEVNULL)
 
-    async def wait_ready(self, timeout_s: float = 10.0) -> dict:
+    async def wait_ready(self, timeout_s: float = 10.0) -> dict[str, Any]:
         """Waits until the engine answers ping; returns the ping result."""
         client = EngineClient(self.socket_path, timeout_s=1.0, connections=1)
         loop = asyncio.get_running_loop()
@@ -54,11 +55,15 @@ class EngineProcess:
                         f"satveto-engine exited with status {self.process.returncode}"
                     )
                 try:
-                    return await client.call("ping")
+                    pong = await client.call("ping")
                 except EngineError:
                     if loop.time() > deadline:
                         raise
                     await asyncio.sleep(0.02)
+                    continue
+                if not isinstance(pong, dict):
+                    raise RuntimeError("satveto-engine answered ping with something not a map")
+                return pong
         finally:
             await client.close()
 

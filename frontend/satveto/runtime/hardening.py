@@ -16,4 +16,4 @@ def forbid_memory_dumps() -> bool:
     if libc_name is None:
         return False
     libc = ctypes.CDLL(libc_name, use_errno=True)
-    return libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+    return int(libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)) == 0

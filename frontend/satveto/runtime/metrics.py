@@ -138,7 +138,7 @@ def rounded_size(count: int) -> int:
     """``count`` rounded down to two significant figures (12,345 -> 12,000; 987 -> 980)."""
     if count < 100:
         return count
-    unit = 10 ** (len(str(count)) - 2)
+    unit = int(10 ** (len(str(count)) - 2))
     return count // unit * unit
 
 

@@ -33,7 +33,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from satveto.astro.timescales import MJD_UNIX_EPOCH
 from satveto.catalog.merge import merge_closest
@@ -60,7 +60,10 @@ WINDOW_PHASE_S = 5 * 3600.0
 HALF_WIDTH_D = 0.3833
 
 
+@runtime_checkable
 class HistorySource(Protocol):
+    """A catalog source with a history (space-track's gp_history); the others have none."""
+
     async def fetch_history(
         self, start: dt.datetime, end: dt.datetime, near: dt.datetime
     ) -> RawCatalog: ...

@@ -46,9 +46,9 @@ class ReadinessService:
             reason = self._reason(fresh.problem, age, state.error)
             return Readiness(False, reason, age, objects, state.instance_id)
         if self._earth_orientation is not None:
-            reason = self._earth_orientation.not_ready_reason(time.time())
-            if reason is not None:
-                return Readiness(False, reason, age, objects, state.instance_id)
+            eop_reason = self._earth_orientation.not_ready_reason(time.time())
+            if eop_reason is not None:
+                return Readiness(False, eop_reason, age, objects, state.instance_id)
         return Readiness(True, "ok", age, objects, state.instance_id)
 
     def _reason(self, problem: Refusal, age_s: float | None, engine_error: str | None) -> str:

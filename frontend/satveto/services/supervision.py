@@ -185,7 +185,7 @@ class EngineSupervisor:
         started = time.monotonic()
         try:
             pong = await self._ping()
-            instance_id = pong.get("instance_id")
+            instance_id: str = pong["instance_id"]  # _ping checked that it is a string
             due = instance_id != self._synced_instance and started >= self._next_sync_at
             if due and await self._sync(instance_id, pong.get("catalog"), pong):
                 pong = await self._ping()  # the catalog summary after the reload

@@ -189,7 +189,7 @@ class SpacetrackClient:
         return CatalogFetch(gp, fetched.cui_newest, fetched.cui)
 
     async def fetch_history(
-        self, start: dt.datetime, end: dt.datetime, near: dt.datetime
+        self, start: dt.datetime, end: dt.datetime, near: dt.datetime | None
     ) -> tuple[list[Any], CuiDownload | None]:
         """gp_history for epochs in (start, end), and the CUI file uploaded closest to ``near``.
 

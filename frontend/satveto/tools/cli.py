@@ -50,9 +50,10 @@ def main(argv: list[str] | None = None) -> int:
 def serve_command(config_path: Path) -> int:
     try:
         config = load_config(config_path)
-        if config.server.tls_cert is None or config.server.tls_key is None:
+        tls_cert, tls_key = config.server.tls_cert, config.server.tls_key
+        if tls_cert is None or tls_key is None:
             raise ConfigError("server.tls_cert: required by `satveto serve` (and server.tls_key)")
-        ssl_context = server_ssl_context(config.server.tls_cert, config.server.tls_key)
+        ssl_context = server_ssl_context(tls_cert, tls_key)
         catalog_source = build_source(config)  # reads and checks the credentials now
         app = create_app(config, catalog_source=catalog_source)  # checks the secret file
     except (ConfigError, OSError) as error:
@@ -84,9 +85,7 @@ def serve_command(config_path: Path) -> int:
         ssl_context=ssl_context,
         access_log=None,
         # Called once the site serves: READY=1 to systemd, SIGHUP reloads the certificate.
-        print=serving_hook(
-            lambda: reload_tls(ssl_context, config.server.tls_cert, config.server.tls_key)
-        ),
+        print=serving_hook(lambda: reload_tls(ssl_context, tls_cert, tls_key)),
     )
     return 0
 

@@ -23,7 +23,7 @@ import aiohttp
 from aiohttp import web
 
 from satveto.astro import sky
-from satveto.catalog.omm import validate_catalog
+from satveto.catalog.omm import OmmRecord, validate_catalog
 from satveto.catalog.sources import DemoSource
 from satveto.catalog.synthetic import build_demo_catalog
 from satveto.engine.process import EngineProcess
@@ -73,7 +73,7 @@ def demo_site(now_unix: float) -> SiteConfig:
 
 
 async def sample_requests(
-    socket_path: Path, records: list[dict[str, Any]], now_unix: float, config: Config
+    socket_path: Path, records: list[OmmRecord], now_unix: float, config: Config
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """A visit pointed at a demo satellite's predicted position, and a DIASource request with
     sources on its track (to be vetoed) and sources elsewhere (to be allowed).
@@ -162,7 +162,7 @@ async def _show(session: aiohttp.ClientSession, method: str, url: str, body: Any
     print(f"\n{method} {url} -> {response.status}\n{shown}", flush=True)
 
 
-async def load_demo_catalog(socket_path: Path) -> list[dict[str, Any]]:
+async def load_demo_catalog(socket_path: Path) -> list[OmmRecord]:
     """Builds the synthetic catalog in memory, installs it in the engine, and returns it."""
     now = time.time()
     records = build_demo_catalog(dt.datetime.fromtimestamp(now, dt.UTC))
@@ -203,8 +203,8 @@ async def run_demo(port: int = 8443, keep_serving: bool = True) -> int:
         runner = web.AppRunner(app, access_log=None)
         await runner.setup()
         listener = allowlist_listener("127.0.0.1", port, config.server.allow_networks)
-        site = web.SockSite(runner, listener, ssl_context=server_ssl_context(cert_file, key_file))
-        await site.start()
+        https = web.SockSite(runner, listener, ssl_context=server_ssl_context(cert_file, key_file))
+        await https.start()
         base = f"https://localhost:{port}"
         print(f"satveto demo serving on {base} (engine socket in a private temporary directory)")
 

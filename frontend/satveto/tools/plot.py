@@ -209,7 +209,11 @@ def render(
         )
         ax.add_collection(
             LineCollection(
-                np.stack([a, b], axis=1), colors="tab:red", linewidths=0.8, label="predicted track"
+                # One (2, 2) array per segment: matplotlib takes a sequence of lines.
+                list(np.stack([a, b], axis=1)),
+                colors="tab:red",
+                linewidths=0.8,
+                label="predicted track",
             )
         )
         if show_norad:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from satveto.astro.earth_orientation import EarthOrientationData, load_earth_orientation
 from satveto.catalog.sources import CatalogSource
@@ -19,7 +19,7 @@ from satveto.runtime.metrics import CURRENT_CLIENT, Metrics
 from satveto.services.camera_gate import CameraGate
 from satveto.services.catalog import CatalogService
 from satveto.services.fail_safe import UNEXPECTED
-from satveto.services.history import HistoricalCatalogs
+from satveto.services.history import HistoricalCatalogs, HistorySource
 from satveto.services.peers import PeerForwarder
 from satveto.services.readiness import ReadinessService
 from satveto.services.refresh import CatalogRefresher
@@ -51,7 +51,6 @@ from satveto.web.http_input import (
 )
 
 log = logging.getLogger("satveto.http")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
@@ -77,8 +76,8 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     except Exception:
         log.exception("unexpected error", extra={"request_id": request_id})
         # The fail-safe rule's last line: a bug is a 500 without a list.
-        error = UNEXPECTED.error()
-        response = error_response(error.status, error.code, error.message)
+        refusal = UNEXPECTED.error()
+        response = error_response(refusal.status, refusal.code, refusal.message)
     elapsed = time.perf_counter() - started
     response.headers["X-Request-Id"] = request_id
     endpoint = _endpoint(request)
@@ -121,7 +120,7 @@ def _http_code(status: int) -> str:
     )
 
 
-def admission_middlewares(config: Config) -> list[security.Middleware]:
+def admission_middlewares(config: Config) -> list[Middleware]:
     """Allowlist, then secret (when configured), then rate limit: see satveto.web.security.
 
     Raises ConfigError when the secret file is unusable, so the service refuses to start.
@@ -218,7 +217,7 @@ def create_app(
     app[HISTORY] = HistoricalCatalogs(
         engine,
         app[METRICS],
-        catalog_source if hasattr(catalog_source, "fetch_history") else None,  # type: ignore[arg-type]
+        catalog_source if isinstance(catalog_source, HistorySource) else None,
         enabled=config.limits.allow_reprocessing,
         capacity=config.catalog.max_history_catalogs,
     )

@@ -15,17 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web, web_protocol
 from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.typedefs import Handler, Middleware
 
 from satveto.errors import ApiError
 
 log = logging.getLogger("satveto.http")
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 
 CLIENT_CLOSED = 499  # nginx's convention for "the client went away before the answer"
 
@@ -140,4 +138,5 @@ def install_json_protocol_errors() -> None:
     code runs and offers no hook, so the method is replaced (once, process-wide: every server
     of this process is a satveto one or a test fake).
     """
+    # mypy refuses assigning to a method; replacing it is the point (no hook, see above).
     web_protocol.RequestHandler.handle_error = _json_handle_error  # type: ignore[method-assign]

@@ -24,16 +24,15 @@ import math
 import os
 import stat
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.typedefs import Handler, Middleware
 
 from satveto.runtime.config import ConfigError
 from satveto.web.http_input import error_response
 
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-Middleware = Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 EXEMPT_PATHS = frozenset({"/v1/health"})

@@ -207,6 +207,7 @@ def _decode(body: bytes, shape: type[_T]) -> _T:
             raise invalid("body", f"not UTF-8 (byte {error.start})") from None
     try:
         with gc_paused():
+            # The table's decoder for `shape` decodes to `shape`; the table cannot say so.
             return _DECODERS[shape].decode(body)  # type: ignore[no-any-return]
     except msgspec.MsgspecError as error:
         raise error_from_msgspec(error) from None
