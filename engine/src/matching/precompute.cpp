@@ -267,18 +267,43 @@ bool trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
     return true;
 }
 
+// Every detector's whole area as field-angle corners, with its edges' bow bound and its
+// radius range: fixed by the camera model, so worked out once for all visits.
+struct DetectorOutline {
+    int id = 0;
+    geometry::Quad field_angle{};
+    double bow_rad = 0.0;
+    geometry::RadiusRange radii{};
+};
+
+const std::vector<DetectorOutline>& detector_outlines() {
+    static const std::vector<DetectorOutline> outlines = [] {
+        std::vector<DetectorOutline> all;
+        for (const auto& d : geometry::all_detectors()) {
+            const geometry::BBox whole{0, 0, d.n_pix_x - 1, d.n_pix_y - 1};
+            DetectorOutline o;
+            o.id = d.id;
+            o.field_angle = geometry::bbox_field_angle_corners(d, whole);
+            o.bow_rad = geometry::bbox_edge_bow_bound_rad(d);
+            o.radii = geometry::field_angle_radius_range(o.field_angle);
+            all.push_back(o);
+        }
+        return all;
+    }();
+    return outlines;
+}
+
 // Lists, for every detector, the segments that can touch it.
 // `extra_rad`: added to every camera-model footprint's reach (the differential refraction).
 void bin_by_detector(VisitTracks& visit, double extra_rad) {
-    const auto detectors = geometry::all_detectors();
+    const std::vector<DetectorOutline>& detectors = detector_outlines();
     int max_id = 0;
     for (const auto& d : detectors) max_id = std::max(max_id, d.id);
     visit.by_detector.assign(static_cast<std::size_t>(max_id) + 1, {});
     const std::optional<double> rotation_deg = visit.params.rotation_deg;
     for (const auto& d : detectors) {
-        const geometry::BBox whole{0, 0, d.n_pix_x - 1, d.n_pix_y - 1};
-        const geometry::Quad fa = geometry::bbox_field_angle_corners(d, whole);
-        const double bow = geometry::bbox_edge_bow_bound_rad(d) + extra_rad;
+        const geometry::Quad& fa = d.field_angle;
+        const double bow = d.bow_rad + extra_rad;
         auto& list = visit.by_detector[static_cast<std::size_t>(d.id)];
         if (rotation_deg) {
             Quad quad;
@@ -296,7 +321,7 @@ void bin_by_detector(VisitTracks& visit, double extra_rad) {
                 if (segment_quad_distance(seg.a, seg.b, quad) <= seg.reach + bow) list.push_back(s);
             }
         } else {
-            const geometry::RadiusRange radii = geometry::field_angle_radius_range(fa);
+            const geometry::RadiusRange& radii = d.radii;
             for (std::uint32_t s = 0; s < visit.segments.size(); ++s) {
                 const TrackSegment& seg = visit.segments[s];
                 if (seg.r_max >= radii.min - seg.reach - bow && seg.r_min <= radii.max + seg.reach + bow)
