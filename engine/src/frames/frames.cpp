@@ -55,9 +55,10 @@ FrameSnapshot::FrameSnapshot(double reference_mjd_tai, const Site& site, const E
     site_displacement_km_ = frames::site_displacement_km(orientation_, axis_km, geocentre_km);
 
     gmst_at_reference_ = eraGmst82(ut1.day, ut1.fraction);
-    const double gast = eraGst06a(ut1.day, ut1.fraction, tt.day, tt.fraction);
     double npb[3][3];
     eraPnm06a(tt.day, tt.fraction, npb);  // GCRS -> true equator and equinox of date
+    // eraGst06a is eraPnm06a then eraGst06: given the matrix, the nutation is not redone.
+    const double gast = eraGst06(ut1.day, ut1.fraction, tt.day, tt.fraction, npb);
     // TEME -> TOD is R3(GMST82 - GAST); TOD -> GCRS is NPB^T.  Compose them once.
     Mat3 npb_t{};
     for (int i = 0; i < 3; ++i)

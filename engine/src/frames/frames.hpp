@@ -8,7 +8,7 @@
 //   s_TEME = R3(-GMST82(UT1)) s_TIRS     TEME's Earth rotation (eraGmst82)
 //   d_GCRS = NPB^T R3(GMST82 - GAST) (r_TEME - s_TEME)
 //                                        bias-precession-nutation, IAU 2006/2000A (eraPnm06a,
-//                                        eraGst06a; TT = TAI + 32.184 s)
+//                                        eraGst06 given its matrix, i.e. eraGst06a; TT = TAI + 32.184 s)
 //
 // UT1 and polar motion come from an EarthOrientation table (or UT1 = UTC without one); the
 // table's error bound, as a displacement of the site, is `site_displacement_km()`, which the

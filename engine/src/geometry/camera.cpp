@@ -235,14 +235,18 @@ RadiusRange field_angle_radius_range(const Quad& quad) noexcept {
 }
 
 double camera_field_radius_rad() noexcept {
-  double r_max = 0.0;
-  for (const Detector& d : all_detectors()) {
-    for (const Vec2& corner : detector_focal_plane_corners(d)) {
-      const Vec2 fa = focal_plane_to_field_angle(corner);
-      r_max = std::max(r_max, std::hypot(fa.x, fa.y));
+  // Fixed by the camera model; every visit precompute and sky-corner check asks for it.
+  static const double radius = [] {
+    double r_max = 0.0;
+    for (const Detector& d : all_detectors()) {
+      for (const Vec2& corner : detector_focal_plane_corners(d)) {
+        const Vec2 fa = focal_plane_to_field_angle(corner);
+        r_max = std::max(r_max, std::hypot(fa.x, fa.y));
+      }
     }
-  }
-  return r_max;
+    return r_max;
+  }();
+  return radius;
 }
 
 }  // namespace satveto::geometry

@@ -10,8 +10,10 @@
 #include "engine/state.hpp"
 #include "frames/frames.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -28,6 +30,62 @@ struct ChordCone {
     float range_lo_km = NAN;  // NaN: the object did not propagate at one end
 };
 inline constexpr double cone_float_allowance_rad = 1e-5;
+
+// Below this range a cone does not bound what a visit's prefilter assumes of a chord's
+// corridor (matching/precompute.cpp); such chords always get the exact test.
+inline constexpr double prefilter_range_floor_km = 100.0;
+
+// Whether the prefilter judges a cone: propagated, and at a range of at least the floor.
+inline bool prefilter_judges(const ChordCone& cone) { return cone.range_lo_km >= prefilter_range_floor_km; }
+
+// The prefilter: false when every direction of the cone is farther than the angle P (given as
+// its cosine and sine) from the unit vector `direction`.  The cosine and sine of P plus the
+// half-angle come from the angle sum; when that sum passes pi the cone cannot be rejected.
+inline bool prefilter_keeps(const ChordCone& cone, const frames::Vec3& direction, double cos_p, double sin_p) {
+    const double sum_sin = sin_p * cone.cos_half + cos_p * cone.sin_half;
+    const double sum_cos = cos_p * cone.cos_half - sin_p * cone.sin_half;
+    const double along = direction[0] * cone.cx + direction[1] * cone.cy + direction[2] * cone.cz;
+    return !(sum_sin >= 0.0 && along < sum_cos - 1e-6);
+}
+
+// A chord's cone with the catalog index of its object.
+struct IndexedCone {
+    ChordCone cone;
+    std::uint32_t object = 0;
+};
+
+// The cone index sorts each step's cones by where their centre lies on the sky: a cube map
+// (TEME axes) of sky_cells cells, in three tiers by half-angle.  A visit whose prefilter
+// rejects every chord farther than an angle P from its boresight (the cone's own half-angle
+// added) then looks only at the cells of each tier whose centre is within P + the tier's
+// largest half-angle + the cells' radius of the boresight, instead of at every object: a
+// cone in any other cell fails the prefilter, which is what bounds the search (see
+// `cells_near` for the proof's numbers).  Cones the prefilter does not judge (no propagation,
+// a range below the prefilter's floor, no centre, or wider than the last tier) sit in an
+// "always" bucket that every visit looks at.
+inline constexpr std::size_t cube_cells_per_edge = 16;
+inline constexpr std::size_t sky_cells = 6 * cube_cells_per_edge * cube_cells_per_edge;
+inline constexpr std::size_t cone_tiers = 3;
+inline constexpr std::array<double, cone_tiers> cone_tier_half_rad{1.0 * M_PI / 180.0, 4.0 * M_PI / 180.0,
+                                                                    16.0 * M_PI / 180.0};
+inline constexpr std::size_t cone_buckets = cone_tiers * sky_cells + 1;  // the last: always looked at
+
+// The cell of a direction (need not be unit); the same for every caller.
+std::size_t sky_cell_of(double x, double y, double z);
+
+// What bounds every object's padded window in a catalog: its extreme element epochs (UTC MJD)
+// and the lowest of its speed bounds, floored at 0.1 km/s as the tolerance model floors them.
+struct CatalogSpan {
+    double min_epoch_mjd = INFINITY;
+    double max_epoch_mjd = -INFINITY;
+    double min_speed_km_s = INFINITY;
+};
+CatalogSpan catalog_span(const engine::Catalog& catalog);
+
+// Cells a visit must look at, per tier (a bucket list), from `cells_near`.
+struct NearCells {
+    std::vector<std::uint32_t> buckets;  // ascending; the always bucket last
+};
 
 class CoarseEphemeris {
 public:
@@ -47,10 +105,12 @@ public:
     std::size_t steps() const { return steps_; }
     std::size_t objects() const { return objects_; }
     double time_of(std::size_t k) const { return start_mjd_ + static_cast<double>(k) * step_s_ / 86400.0; }
-    const frames::Vec3& position(std::size_t object, std::size_t k) const { return xyz_[object * steps_ + k]; }
+    // catalog_span of the catalog it was built from.
+    const CatalogSpan& span() const { return span_; }
+    const frames::Vec3& position(std::size_t object, std::size_t k) const { return xyz_[k * objects_ + object]; }
 
     // Computes the chord cones as seen from `site` with the Earth's orientation from
-    // `earth_orientation` (replacing any for another site or table).
+    // `earth_orientation` (replacing any for another site or table), and their index.
     void attach_cones(const frames::Site& site, std::shared_ptr<const frames::EarthOrientation> earth_orientation,
                       unsigned threads);
     bool has_cones_for(const frames::Site& site, const frames::EarthOrientation* earth_orientation) const {
@@ -58,15 +118,36 @@ public:
                site.longitude_rad == cone_site_.longitude_rad && site.height_m == cone_site_.height_m &&
                earth_orientation == cone_orientation_.get();
     }
-    const ChordCone& cone(std::size_t object, std::size_t k) const { return cones_[object * steps_ + k]; }
+
+    // The buckets holding every cone, at any step, whose centre can be within
+    // `reach_rad` + its half-angle of the unit vector `direction` (TEME axes): a superset.
+    static NearCells cells_near(const frames::Vec3& direction, double reach_rad);
+
+    // The cones of the chord from step k to k+1 in `near`'s buckets; all of them when `near`
+    // is null.  Each object appears once per step.
+    template <typename Visit>
+    void for_each_cone(std::size_t k, const NearCells* near, Visit&& visit) const {
+        const IndexedCone* step = cones_.data() + k * objects_;
+        const std::uint32_t* start = bucket_start_.data() + k * (cone_buckets + 1);
+        if (near == nullptr) {
+            for (std::size_t i = 0; i < objects_; ++i) visit(step[i]);
+            return;
+        }
+        for (const std::uint32_t b : near->buckets)
+            for (std::uint32_t j = start[b]; j < start[b + 1]; ++j) visit(step[j]);
+    }
 
 private:
     double start_mjd_ = 0.0;
     double step_s_ = 0.0;
     std::size_t steps_ = 0;
     std::size_t objects_ = 0;
-    std::vector<frames::Vec3> xyz_;  // object-major: the candidate search walks one object's steps
-    std::vector<ChordCone> cones_;   // same layout; entry k is the chord from step k to k+1
+    CatalogSpan span_;
+    std::vector<frames::Vec3> xyz_;  // step-major: a step's positions are written and read together
+    // Step-major: the cones of chord k are entries [k*objects, (k+1)*objects), in bucket order,
+    // bucket b of chord k being [bucket_start_[k*(cone_buckets+1) + b], ... + b + 1]).
+    std::vector<IndexedCone> cones_;
+    std::vector<std::uint32_t> bucket_start_;
     frames::Site cone_site_;
     std::shared_ptr<const frames::EarthOrientation> cone_orientation_;
 };

@@ -1,6 +1,5 @@
 #include "matching/precompute.hpp"
 
-#include "engine/parallel.hpp"
 #include "frames/star_frame.hpp"
 #include "frames/time_scales.hpp"
 #include "geometry/camera.hpp"
@@ -66,10 +65,8 @@ double angle_to_chord(const Vec3& b, const Vec3& p0, const Vec3& p1) {
     return std::asin(std::min(1.0, std::fabs(off_plane)));
 }
 
-// What the candidate search learned about one object.
+// An object's padded time window, and what the candidate search learned of it.
 struct Window {
-    bool candidate = false;
-    bool unpropagated = false;
     double begin_mjd = 0.0, end_mjd = 0.0;  // padded track window (TAI)
     double age_days = 0.0;
     double min_range_km = INFINITY;  // lower bound of the range where it may approach the field
@@ -99,9 +96,6 @@ struct VisitGeometry {
     double prefilter_sin = 0.0;
 };
 
-// Below this range the prefilter's corridor bound does not hold; such chords get the exact test.
-constexpr double prefilter_range_floor_km = 100.0;
-
 // The corridor half-width of the tolerance model, plus the Earth-orientation bound seen at
 // the same range (the site may be that far from where the frames put it).
 double corridor_rad(const VisitGeometry& g, double age_days, double range_km) {
@@ -116,49 +110,59 @@ void set_window(const VisitGeometry& g, std::size_t i, Window& w) {
     w.end_mjd = g.end_mjd_tai + pad_days;
 }
 
-void search_object(const VisitGeometry& g, const CoarseEphemeris& e, const std::vector<Vec3>& site_teme,
-                   std::size_t i, Window& w) {
+// The chords [begin, end) of the coarse grid that cover [begin_mjd, end_mjd] (monotone in both
+// ends: a wider interval never gets fewer chords).
+struct ChordSpan {
+    std::size_t begin = 0, end = 0;
+};
+ChordSpan chords_covering(const CoarseEphemeris& e, double begin_mjd, double end_mjd) {
     const double step_days = e.step_s() / 86400.0;
-    const auto k_begin = static_cast<std::size_t>(std::max(0.0, std::floor((w.begin_mjd - e.start_mjd()) / step_days)));
-    const auto k_end = std::min(e.steps() - 1,
-                                static_cast<std::size_t>(std::ceil((w.end_mjd - e.start_mjd()) / step_days)));
-    const double smooth_deviation_km = chord_deviation_bound_km(e.step_s());
-    for (std::size_t k = k_begin; k < k_end; ++k) {
-        const ChordCone& cone = e.cone(i, k);
-        if (std::isnan(cone.range_lo_km)) {
-            w.unpropagated = true;
-            continue;
-        }
-        // Across a leap second the UTC-driven position pauses for a second while the site
-        // moves on: the path leaves its chord by up to a second's travel more, which the
-        // cones do not include.
-        const bool across_leap = g.leap_second && g.leap_second->end_mjd_tai > e.time_of(k) &&
-                                 g.leap_second->begin_mjd_tai < e.time_of(k + 1);
-        const double deviation_km =
-            smooth_deviation_km + (across_leap ? frames::max_satellite_speed_km_s * 1.0 : 0.0);
-        if (cone.range_lo_km >= prefilter_range_floor_km && !across_leap) {
-            // cos and sin of (prefilter angle + cone half-angle); when their sum passes pi the
-            // cone covers every direction within reach and cannot reject.
-            const double sum_sin = g.prefilter_sin * cone.cos_half + g.prefilter_cos * cone.sin_half;
-            const double sum_cos = g.prefilter_cos * cone.cos_half - g.prefilter_sin * cone.sin_half;
-            const double along = g.boresight_teme[0] * cone.cx + g.boresight_teme[1] * cone.cy +
-                                 g.boresight_teme[2] * cone.cz;
-            if (sum_sin >= 0.0 && along < sum_cos - 1e-6) continue;
-        }
-        const Vec3& r0 = e.position(i, k);
-        const Vec3& r1 = e.position(i, k + 1);
-        const Vec3 p0 = sub(r0, site_teme[k]);
-        const Vec3 p1 = sub(r1, site_teme[k + 1]);
-        const double range_lo = std::max(1.0, origin_segment_distance(p0, p1) - deviation_km);
-        const double inflation = std::asin(std::min(1.0, deviation_km / range_lo));
-        // The chord is geometric; the star-frame track is within star_offset_rad of it.
-        const double reach = g.field_radius_rad + corridor_rad(g, w.age_days, range_lo) +
-                             g.tolerance.margin_rad() + inflation + g.star_offset_rad;
-        if (angle_to_chord(g.boresight_teme, p0, p1) <= reach) {
-            w.candidate = true;
-            w.min_range_km = std::min(w.min_range_km, range_lo);
-        }
+    const auto k_begin = static_cast<std::size_t>(std::max(0.0, std::floor((begin_mjd - e.start_mjd()) / step_days)));
+    const auto k_end =
+        std::min(e.steps() - 1, static_cast<std::size_t>(std::ceil((end_mjd - e.start_mjd()) / step_days)));
+    return {k_begin, k_end};
+}
+
+// What the candidate search found: the chords that reach the field (object, range bound),
+// and the objects with a chord that did not propagate within their window.
+struct Findings {
+    std::vector<std::pair<std::uint32_t, double>> reaching;
+    std::vector<std::uint32_t> unpropagated;
+};
+
+// Chord k of one object, as the index gives it: kept when it lies within the object's window
+// and, inflated by its bounds, reaches the field.  The cone prefilter rejects most chords with
+// one dot product; the index only leaves out cones that it would reject (coarse_ephemeris.hpp).
+void test_chord(const VisitGeometry& g, const CoarseEphemeris& e, const std::vector<Vec3>& site_teme, std::size_t k,
+                bool across_leap, const IndexedCone& indexed, Findings& out) {
+    const ChordCone& cone = indexed.cone;
+    const bool unpropagated = std::isnan(cone.range_lo_km);
+    if (!across_leap && prefilter_judges(cone) &&
+        !prefilter_keeps(cone, g.boresight_teme, g.prefilter_cos, g.prefilter_sin))
+        return;
+    Window w;
+    set_window(g, indexed.object, w);
+    const ChordSpan span = chords_covering(e, w.begin_mjd, w.end_mjd);
+    if (k < span.begin || k >= span.end) return;
+    if (unpropagated) {
+        out.unpropagated.push_back(indexed.object);
+        return;
     }
+    // Across a leap second the UTC-driven position pauses for a second while the site moves
+    // on: the path leaves its chord by up to a second's travel more, which the cones do not
+    // include.
+    const double deviation_km =
+        chord_deviation_bound_km(e.step_s()) + (across_leap ? frames::max_satellite_speed_km_s * 1.0 : 0.0);
+    const Vec3& r0 = e.position(indexed.object, k);
+    const Vec3& r1 = e.position(indexed.object, k + 1);
+    const Vec3 p0 = sub(r0, site_teme[k]);
+    const Vec3 p1 = sub(r1, site_teme[k + 1]);
+    const double range_lo = std::max(1.0, origin_segment_distance(p0, p1) - deviation_km);
+    const double inflation = std::asin(std::min(1.0, deviation_km / range_lo));
+    // The chord is geometric; the star-frame track is within star_offset_rad of it.
+    const double reach = g.field_radius_rad + corridor_rad(g, w.age_days, range_lo) + g.tolerance.margin_rad() +
+                         inflation + g.star_offset_rad;
+    if (angle_to_chord(g.boresight_teme, p0, p1) <= reach) out.reaching.emplace_back(indexed.object, range_lo);
 }
 
 // With require_sunlit: true when every state is in the umbra with a margin covering the
@@ -263,18 +267,43 @@ bool trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
     return true;
 }
 
+// Every detector's whole area as field-angle corners, with its edges' bow bound and its
+// radius range: fixed by the camera model, so worked out once for all visits.
+struct DetectorOutline {
+    int id = 0;
+    geometry::Quad field_angle{};
+    double bow_rad = 0.0;
+    geometry::RadiusRange radii{};
+};
+
+const std::vector<DetectorOutline>& detector_outlines() {
+    static const std::vector<DetectorOutline> outlines = [] {
+        std::vector<DetectorOutline> all;
+        for (const auto& d : geometry::all_detectors()) {
+            const geometry::BBox whole{0, 0, d.n_pix_x - 1, d.n_pix_y - 1};
+            DetectorOutline o;
+            o.id = d.id;
+            o.field_angle = geometry::bbox_field_angle_corners(d, whole);
+            o.bow_rad = geometry::bbox_edge_bow_bound_rad(d);
+            o.radii = geometry::field_angle_radius_range(o.field_angle);
+            all.push_back(o);
+        }
+        return all;
+    }();
+    return outlines;
+}
+
 // Lists, for every detector, the segments that can touch it.
 // `extra_rad`: added to every camera-model footprint's reach (the differential refraction).
 void bin_by_detector(VisitTracks& visit, double extra_rad) {
-    const auto detectors = geometry::all_detectors();
+    const std::vector<DetectorOutline>& detectors = detector_outlines();
     int max_id = 0;
     for (const auto& d : detectors) max_id = std::max(max_id, d.id);
     visit.by_detector.assign(static_cast<std::size_t>(max_id) + 1, {});
     const std::optional<double> rotation_deg = visit.params.rotation_deg;
     for (const auto& d : detectors) {
-        const geometry::BBox whole{0, 0, d.n_pix_x - 1, d.n_pix_y - 1};
-        const geometry::Quad fa = geometry::bbox_field_angle_corners(d, whole);
-        const double bow = geometry::bbox_edge_bow_bound_rad(d) + extra_rad;
+        const geometry::Quad& fa = d.field_angle;
+        const double bow = d.bow_rad + extra_rad;
         auto& list = visit.by_detector[static_cast<std::size_t>(d.id)];
         if (rotation_deg) {
             Quad quad;
@@ -292,7 +321,7 @@ void bin_by_detector(VisitTracks& visit, double extra_rad) {
                 if (segment_quad_distance(seg.a, seg.b, quad) <= seg.reach + bow) list.push_back(s);
             }
         } else {
-            const geometry::RadiusRange radii = geometry::field_angle_radius_range(fa);
+            const geometry::RadiusRange& radii = d.radii;
             for (std::uint32_t s = 0; s < visit.segments.size(); ++s) {
                 const TrackSegment& seg = visit.segments[s];
                 if (seg.r_max >= radii.min - seg.reach - bow && seg.r_min <= radii.max + seg.reach + bow)
@@ -329,25 +358,37 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     g.require_sunlit = require_sunlit;
     if (require_sunlit) g.sun_gcrs_km = sun_geocentric_km(mid_mjd_tai);
 
-    // 1. Every object's padded window, and a coarse ephemeris covering all of them.
-    std::vector<Window> windows(catalog.objects);
-    double need_begin = start_mjd_tai, need_end = end_mjd_tai;
-    double max_age = 0.0;
-    for (std::size_t i = 0; i < catalog.objects; ++i) {
-        set_window(g, i, windows[i]);
-        need_begin = std::min(need_begin, windows[i].begin_mjd);
-        need_end = std::max(need_end, windows[i].end_mjd);
-        max_age = std::max(max_age, std::fabs(windows[i].age_days));
-    }
+    // 1. The padded windows: every object's lies within the exposure widened by the longest
+    //    pad, that of the oldest (or newest) elements at the lowest speed (the pad grows with
+    //    the age and falls with the speed, and so does its floating-point value).
+    const CoarseEphemeris* e = ephemeris;
+    const bool kept_usable = e != nullptr && e->objects() == catalog.objects &&
+                             e->has_cones_for(site, earth_orientation.get());
+    const CatalogSpan span = kept_usable ? e->span() : catalog_span(catalog);
+    // |mid - epoch| is largest at an extreme epoch (rounding keeps the order).
+    const double max_age = catalog.objects == 0 ? 0.0
+                                                : std::max(std::fabs(g.mid_mjd_utc - span.min_epoch_mjd),
+                                                           std::fabs(g.mid_mjd_utc - span.max_epoch_mjd));
+    const double longest_pad_days = tolerance.time_pad_s(max_age, span.min_speed_km_s) / 86400.0;
+    const bool pad_is_monotone = tolerance.c_km >= 0.0 && tolerance.d_km_per_day >= 0.0;
+    double need_begin = start_mjd_tai - longest_pad_days, need_end = end_mjd_tai + longest_pad_days;
     // The widest reach any chord at range >= the floor can have (its inflation is in its cone).
     const double prefilter_rad = g.field_radius_rad + tolerance.margin_rad() + g.star_offset_rad +
                                  corridor_rad(g, max_age, prefilter_range_floor_km) + cone_float_allowance_rad;
     g.prefilter_cos = std::cos(std::min(prefilter_rad, M_PI));
     g.prefilter_sin = std::sin(std::min(prefilter_rad, M_PI));
+    if (!(pad_is_monotone && kept_usable && e->covers(need_begin, need_end))) {
+        // The exact extent of the windows decides whether the kept ephemeris covers them.
+        need_begin = start_mjd_tai, need_end = end_mjd_tai;
+        for (std::size_t i = 0; i < catalog.objects; ++i) {
+            Window w;
+            set_window(g, i, w);
+            need_begin = std::min(need_begin, w.begin_mjd);
+            need_end = std::max(need_end, w.end_mjd);
+        }
+    }
     CoarseEphemeris own;
-    const CoarseEphemeris* e = ephemeris;
-    if (e == nullptr || e->objects() != catalog.objects || !e->covers(need_begin, need_end) ||
-        !e->has_cones_for(site, earth_orientation.get())) {
+    if (!kept_usable || !e->covers(need_begin, need_end)) {
         const auto steps = static_cast<std::size_t>(std::ceil((need_end - need_begin) * 86400.0 / coarse_step_s)) + 1;
         own = CoarseEphemeris::build(catalog, need_begin, coarse_step_s, std::max<std::size_t>(steps, 2), threads);
         own.attach_cones(site, earth_orientation, threads);
@@ -359,18 +400,35 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     std::vector<Vec3> site_teme(e->steps());
     for (std::size_t k = 0; k < e->steps(); ++k) site_teme[k] = frame.site_teme(e->time_of(k));
 
-    // 2. Candidates: objects whose coarse chords, inflated, reach the field.
-    engine::parallel_for(catalog.objects, threads, [&](std::size_t begin, std::size_t end) {
-        for (std::size_t i = begin; i < end; ++i) search_object(g, *e, site_teme, i, windows[i]);
-    }, 2048);
+    // 2. Candidates: objects whose coarse chords, inflated, reach the field.  The cone index
+    //    hands over only the chords near the boresight (and those the prefilter does not
+    //    judge); a chord across a leap second is judged without the prefilter, so its whole
+    //    step is looked at.
+    const NearCells near = CoarseEphemeris::cells_near(g.boresight_teme, prefilter_rad);
+    Findings found;
+    const ChordSpan steps = chords_covering(*e, need_begin, need_end);
+    for (std::size_t k = steps.begin; k < steps.end; ++k) {
+        const bool across_leap = g.leap_second && g.leap_second->end_mjd_tai > e->time_of(k) &&
+                                 g.leap_second->begin_mjd_tai < e->time_of(k + 1);
+        e->for_each_cone(k, across_leap ? nullptr : &near, [&](const IndexedCone& indexed) {
+            test_chord(g, *e, site_teme, k, across_leap, indexed, found);
+        });
+    }
+    std::sort(found.unpropagated.begin(), found.unpropagated.end());
+    visit.unpropagated_objects = static_cast<std::size_t>(
+        std::unique(found.unpropagated.begin(), found.unpropagated.end()) - found.unpropagated.begin());
 
-    // 3. Dense tracks of the candidates.
-    for (std::size_t i = 0; i < catalog.objects; ++i) {
-        if (windows[i].unpropagated) ++visit.unpropagated_objects;
-        if (!windows[i].candidate) continue;
+    // 3. Dense tracks of the candidates, in catalog order.
+    std::sort(found.reaching.begin(), found.reaching.end());
+    for (std::size_t j = 0; j < found.reaching.size();) {
+        const std::uint32_t object = found.reaching[j].first;
+        Window w;
+        set_window(g, object, w);
+        for (; j < found.reaching.size() && found.reaching[j].first == object; ++j)
+            w.min_range_km = std::min(w.min_range_km, found.reaching[j].second);
         const auto index = static_cast<std::uint32_t>(visit.candidate_ids.size());
-        if (trace_candidate(g, i, windows[i], index, visit.segments, visit.veto_everything))
-            visit.candidate_ids.push_back(catalog.norad_ids[i]);
+        if (trace_candidate(g, object, w, index, visit.segments, visit.veto_everything))
+            visit.candidate_ids.push_back(catalog.norad_ids[object]);
         else
             ++visit.skipped_dark;
     }

@@ -10,9 +10,10 @@
 
 namespace satveto::matching {
 
-// `ephemeris` is used when it covers the visit's padded window and was made for the same site
-// and Earth-orientation table; otherwise a private coarse ephemeris is built for the window
-// (same algorithm, slower).  Tracks are in the star frame (frames/star_frame.hpp).
+// `ephemeris` (built from `catalog`) is used when it covers the visit's padded window and was
+// made for the same site and Earth-orientation table; otherwise a private coarse ephemeris is
+// built for the window on `threads` threads (same algorithm, slower).  Tracks are in the star
+// frame (frames/star_frame.hpp).
 // `require_sunlit`: candidates dark for their whole padded window are left out (shadow.hpp).
 VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
                              const ToleranceModel& tolerance, const frames::Site& site,
