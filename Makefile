@@ -69,9 +69,7 @@ bench: build
 
 # Long reliability runs (about an hour on 2 cores): faults, a night's load, slow clients.
 soak: build
-	SATVETO_SOAK=1 $(VENV)/bin/pytest -s -p no:cacheprovider --timeout 3600 \
-	  tests/test_faults.py tests/test_load.py tests/test_security_checks.py \
-	  tests/test_fuzz_http.py tests/test_persistence.py tests/reliability
+	SATVETO_SOAK=1 $(VENV)/bin/pytest -s -p no:cacheprovider --timeout 3600 tests/reliability
 
 # libFuzzer on the engine's RPC decoding and parameter validation (clang from Debian).
 FUZZ_BUILD := build/fuzz

@@ -4,7 +4,7 @@ Measures objects x instants per second for two synthetic catalogs (elements made
 up here, not catalog data):
 
   * near-Earth: 30,000 LEO objects x 100 instants,
-  * mixed: 30,000 objects of all classes of tests/test_sgp4_differential.py
+  * mixed: 30,000 objects of all classes of tests/accuracy/test_sgp4_differential.py
     (LEO, SSO, GTO, GNSS, GEO, Molniya; about a third deep-space) x 100 instants,
 
 with epochs in the three days before the propagation instants (one minute apart).
@@ -33,7 +33,7 @@ import numpy as np
 from sgp4.api import SatrecArray
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from test_sgp4_differential import OMM_FIELDS, generate_catalog, python_satrec
+from accuracy.test_sgp4_differential import OMM_FIELDS, generate_catalog, python_satrec
 
 BENCH_START = datetime(2026, 6, 1)
 

@@ -1,7 +1,7 @@
 // Sky-corner footprints: the convex hull, the projection into a visit's tangent plane with
 // its secrecy limits, the segment-to-polygon distance, and the veto of sky quads against
 // synthetic tracks.  (The end-to-end check against a dense spherical brute force is in
-// tests/test_sky_corners_oracle.py.)
+// tests/accuracy/test_sky_corners_oracle.py.)
 #include "frames/frames.hpp"
 #include "geometry/camera.hpp"
 #include "geometry/sky_quad.hpp"

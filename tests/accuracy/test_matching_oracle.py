@@ -16,7 +16,7 @@ This oracle is geometric and UTC-based (python-sgp4 + skyfield): every request s
 ``time_scale: "utc"``, and since the engine's tracks are in the star frame (up to
 ``STAR_FRAME_OFFSET_ARCSEC`` from the geometric ones, frames/star_frame.hpp) the "far" sources
 keep that much more distance.  The star-frame tracks themselves are checked against the
-independent rigorous oracle in tests/test_star_frame*.py and tests/test_corridor*.py;
+independent rigorous oracle in test_star_frame*.py and test_corridor*.py beside this file;
 * the rotation-agnostic rule never allows a source the rotation-aware rule vetoes.
 """
 

@@ -9,7 +9,7 @@ from its epoch; positions must agree within 1 cm and error codes exactly.
 Without the engine, the same comparison can be run against the C++ library via
 its development tool:
 
-    python tests/test_sgp4_differential.py --tool BUILD/bench/satveto-sgp4-tool
+    python tests/accuracy/test_sgp4_differential.py --tool BUILD/bench/satveto-sgp4-tool
 """
 
 from __future__ import annotations

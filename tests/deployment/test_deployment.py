@@ -45,7 +45,7 @@ import trustme
 from satveto.engine.process import engine_binary
 from satveto.runtime.config import Config, load_config
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SYSTEMD = REPO / "systemd"
 ENGINE_UNIT = SYSTEMD / "satveto-engine.service"
 FRONTEND_UNIT = SYSTEMD / "satveto-frontend.service"

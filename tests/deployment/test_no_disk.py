@@ -15,7 +15,7 @@ import trustme
 from fake_spacetrack import IDENTITY, PASSWORD, gp_catalog, running_fake, write_ca_file
 from satveto.services.history import window_center_unix
 
-FRONTEND = Path(__file__).resolve().parent.parent / "frontend"
+FRONTEND = Path(__file__).resolve().parents[2] / "frontend"
 
 # The frontend's refresh exactly as the service runs it: config, credentials file, refresher,
 # the supervisor it asks about the engine, engine client; one refresh, then a clean stop.

@@ -31,12 +31,7 @@ from typing import Any
 import aiohttp
 import trustme
 
-from fake_engine import night_site, sample_sources, sample_visit
-from satveto.catalog.synthetic import build_demo_catalog
-from satveto.engine.rpc import EngineClient
-from satveto.runtime.config import Config, SiteConfig
-from satveto.tools.demo import sample_requests
-from test_deployment import (
+from deployment.test_deployment import (
     NotifyListener,
     engine_args_from_unit,
     free_port,
@@ -46,6 +41,11 @@ from test_deployment import (
     unit_like,
     write_frontend_config,
 )
+from fake_engine import night_site, sample_sources, sample_visit
+from satveto.catalog.synthetic import build_demo_catalog
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import Config, SiteConfig
+from satveto.tools.demo import sample_requests
 
 CATALOG_OBJECTS = 3000
 WORKERS = 4

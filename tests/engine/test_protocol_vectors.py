@@ -11,7 +11,7 @@ import pytest
 from satveto.engine.rpc import EngineRpcError, _result_of
 from support import BlockingEngineClient
 
-PROTOCOL = Path(__file__).resolve().parent.parent / "protocol"
+PROTOCOL = Path(__file__).resolve().parents[2] / "protocol"
 VECTORS = json.loads((PROTOCOL / "vectors.json").read_text())["vectors"]
 NAMES = [vector["name"] for vector in VECTORS]
 

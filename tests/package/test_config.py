@@ -120,7 +120,7 @@ def test_matching_defaults_equal_the_engine_defaults() -> None:
     """The frontend sends its tolerance to the engine, but an unconfigured engine must agree."""
     import re
 
-    header = Path(__file__).resolve().parent.parent / "engine/src/matching/tolerance.hpp"
+    header = Path(__file__).resolve().parents[2] / "engine/src/matching/tolerance.hpp"
     engine = {
         name: float(value)
         for name, value in re.findall(r"double (\w+) = ([0-9.]+);", header.read_text())

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parent.parent / "frontend" / "satveto"
+PACKAGE = Path(__file__).resolve().parents[2] / "frontend" / "satveto"
 
 
 def module_name(path: Path) -> str:

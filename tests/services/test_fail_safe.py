@@ -24,7 +24,7 @@ from satveto.services.fail_safe import (
     is_ordered_subset,
 )
 
-DESIGN = Path(__file__).resolve().parent.parent / "docs" / "design.md"
+DESIGN = Path(__file__).resolve().parents[2] / "docs" / "design.md"
 
 
 def design_fail_safe_rows() -> list[str]:

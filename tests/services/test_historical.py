@@ -304,7 +304,7 @@ async def test_http_historical_visits(
     http_session: aiohttp.ClientSession,
 ) -> None:
     # Fixed past instants seen from the test site, which moves with the hour the suite runs:
-    # the sky check is not what this tests (tests/test_camera_gate.py does), so it is lifted.
+    # the sky check is not what this tests (test_camera_gate.py does), so it is lifted.
     config = api_config(
         tls_files,
         engine_socket,

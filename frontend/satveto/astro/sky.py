@@ -12,7 +12,7 @@ tenth of a degree at most, so this is deliberately simple and fast (numpy, no IE
   under 0.005 degrees, and aberration, 0.006 degrees, are left out);
 * no refraction: the altitude is geometric.
 
-tests/test_sky.py checks all of it against astropy at many instants.
+tests/astro/test_sky.py checks all of it against astropy at many instants.
 """
 
 from __future__ import annotations

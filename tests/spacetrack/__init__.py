@@ -1,0 +1,1 @@
+"""The space-track client (satveto.spacetrack): session, request budget, credentials."""
