@@ -1,6 +1,6 @@
 // Background visit precomputes: results shared by waiters, failures kept as errors (never a
 // result), resubmission after a failure, forgetting, and a clean stop with jobs still queued.
-#include "engine/background_precompute.hpp"
+#include "state/background_precompute.hpp"
 
 #include <catch2/catch.hpp>
 

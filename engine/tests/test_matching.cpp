@@ -1,7 +1,7 @@
 // Matching building blocks: plane geometry, the tolerance model, the visit cache, and the
 // veto of source boxes against synthetic tracks (the end-to-end check against a brute-force
 // oracle lives in the Python suite).
-#include "engine/visit_cache.hpp"
+#include "state/visit_cache.hpp"
 #include "geometry/camera.hpp"
 #include "matching/plane.hpp"
 #include "matching/tolerance.hpp"

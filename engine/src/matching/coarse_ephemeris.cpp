@@ -1,6 +1,6 @@
 #include "matching/coarse_ephemeris.hpp"
 
-#include "engine/parallel.hpp"
+#include "common/parallel.hpp"
 #include "frames/time_scales.hpp"
 
 #include <algorithm>
@@ -9,7 +9,7 @@
 
 namespace satveto::matching {
 
-CoarseEphemeris CoarseEphemeris::build(const engine::Catalog& catalog, double start_mjd_tai, double step_s,
+CoarseEphemeris CoarseEphemeris::build(const catalog::Catalog& catalog, double start_mjd_tai, double step_s,
                                        std::size_t steps, unsigned threads) {
     CoarseEphemeris e;
     e.start_mjd_ = start_mjd_tai;
@@ -51,7 +51,7 @@ void CoarseEphemeris::attach_cones(const frames::Site& site,
     std::vector<frames::Vec3> site_teme(steps_);
     for (std::size_t k = 0; k < steps_; ++k) site_teme[k] = frame.site_teme(time_of(k));
     const double deviation_km = chord_deviation_bound_km(step_s_);
-    engine::parallel_for(objects_, threads, [&](std::size_t begin, std::size_t end) {
+    common::parallel_for(objects_, threads, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i)
             for (std::size_t k = 0; k + 1 < steps_; ++k) {
                 const frames::Vec3& r0 = position(i, k);

@@ -7,7 +7,7 @@
 // inflated by a proven bound on how far the true path can leave its chord.
 #pragma once
 
-#include "engine/state.hpp"
+#include "catalog/catalog.hpp"
 #include "frames/frames.hpp"
 
 #include <cmath>
@@ -36,7 +36,7 @@ public:
     // TEME positions of every catalog object at start_mjd_tai + k*step_s, k = 0..steps-1 (TAI;
     // SGP4 is given the UTC of each instant).  Objects that fail to propagate at a step hold
     // NaN there.
-    static CoarseEphemeris build(const engine::Catalog& catalog, double start_mjd_tai, double step_s,
+    static CoarseEphemeris build(const catalog::Catalog& catalog, double start_mjd_tai, double step_s,
                                  std::size_t steps, unsigned threads);
 
     bool covers(double begin_mjd, double end_mjd) const {

@@ -1,6 +1,6 @@
 #include "matching/precompute.hpp"
 
-#include "engine/parallel.hpp"
+#include "common/parallel.hpp"
 #include "frames/star_frame.hpp"
 #include "frames/time_scales.hpp"
 #include "geometry/camera.hpp"
@@ -76,7 +76,7 @@ struct Window {
 };
 
 struct VisitGeometry {
-    const engine::Catalog& catalog;
+    const catalog::Catalog& catalog;
     const VisitParams& params;
     const ToleranceModel& tolerance;
     const frames::FrameSnapshot& frame;
@@ -306,7 +306,7 @@ void bin_by_detector(VisitTracks& visit, double extra_rad) {
 
 double field_of_view_radius_rad() { return geometry::camera_field_radius_rad(); }
 
-VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
+VisitTracks precompute_visit(const catalog::Catalog& catalog, const VisitParams& params,
                              const ToleranceModel& tolerance, const frames::Site& site,
                              const std::shared_ptr<const frames::EarthOrientation>& earth_orientation,
                              const CoarseEphemeris* ephemeris, unsigned threads, bool require_sunlit) {
@@ -360,7 +360,7 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     for (std::size_t k = 0; k < e->steps(); ++k) site_teme[k] = frame.site_teme(e->time_of(k));
 
     // 2. Candidates: objects whose coarse chords, inflated, reach the field.
-    engine::parallel_for(catalog.objects, threads, [&](std::size_t begin, std::size_t end) {
+    common::parallel_for(catalog.objects, threads, [&](std::size_t begin, std::size_t end) {
         for (std::size_t i = begin; i < end; ++i) search_object(g, *e, site_teme, i, windows[i]);
     }, 2048);
 
