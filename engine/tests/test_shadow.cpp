@@ -1,5 +1,6 @@
 // Earth's shadow for matching.require_sunlit: the umbra test against an independent
 // eclipse-geometry check, and visits that leave out a dark object and keep a lit one.
+#include "common/angles.hpp"
 #include "methods/catalog_build.hpp"
 #include "frames/frames.hpp"
 #include "frames/time_scales.hpp"
@@ -134,8 +135,8 @@ TEST_CASE("require_sunlit leaves out an object dark all visit long and keeps a l
         params.visit_id = 7;
         params.exposure_start_mjd = mid_tai - 15.0 / 86400.0;
         params.exposure_end_mjd = mid_tai + 15.0 / 86400.0;
-        params.boresight_ra_deg = ra * 180.0 / M_PI;
-        params.boresight_dec_deg = dec * 180.0 / M_PI;
+        params.boresight_ra_deg = ra / common::deg;
+        params.boresight_dec_deg = dec / common::deg;
         const auto table = std::make_shared<const frames::EarthOrientation>();
         const matching::ToleranceModel tolerance;
         const auto every = matching::precompute_visit(*found, params, tolerance, frames::rubin_site(), table,

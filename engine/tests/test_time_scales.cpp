@@ -1,5 +1,6 @@
 // Time scales: TAI <-> UTC with ERFA's leap seconds, across the leap second at the end of
 // 2016, and a visit whose exposure spans 2016-12-31T23:59:60 UTC.
+#include "common/angles.hpp"
 #include "methods/catalog_build.hpp"
 #include "frames/frames.hpp"
 #include "frames/time_scales.hpp"
@@ -164,8 +165,8 @@ TEST_CASE("a visit whose exposure spans 2016-12-31T23:59:60 UTC is matched in TA
     params.exposure_start_mjd = mjd_2017 + start_s / day_s;
     params.exposure_end_mjd = mjd_2017 + end_s / day_s;
     params.time_scale = frames::TimeScale::tai;
-    params.boresight_ra_deg = ra * 180.0 / M_PI;
-    params.boresight_dec_deg = dec * 180.0 / M_PI;
+    params.boresight_ra_deg = ra / common::deg;
+    params.boresight_dec_deg = dec / common::deg;
     params.rotation_deg = 0.0;
     const matching::ToleranceModel tolerance;
     const auto no_table = std::make_shared<const frames::EarthOrientation>();
@@ -179,7 +180,7 @@ TEST_CASE("a visit whose exposure spans 2016-12-31T23:59:60 UTC is matched in TA
     for (double t = end_s - 3.0; t <= end_s; t += 0.25) {
         double to_track = 0;
         REQUIRE(beyond_reach(visit, basis, seen_at(*catalog, frame, t), &to_track) < 0.0);
-        REQUIRE(to_track < 0.6 * matching::arcsec);
+        REQUIRE(to_track < 0.6 * common::arcsec);
     }
     // The track stops at the end of the padded window: 0.6 s later (4 km along a LEO track,
     // several corridor widths) nothing reaches.  An engine a second late across the leap

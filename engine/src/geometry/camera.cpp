@@ -1,10 +1,11 @@
 // LSSTCam camera model (see camera.hpp for the chain and conventions).
 #include "geometry/camera.hpp"
 
+#include "common/angles.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numbers>
 
 #include "geometry/gnomonic.hpp"
 
@@ -24,8 +25,7 @@ constexpr bool ids_are_positions() {
 static_assert(kDetectorTableSize == 205, "LSSTCam has 205 detectors");
 static_assert(ids_are_positions(), "detector table must be ordered by id, ids 0..N-1");
 
-constexpr double kArcsecToRad = std::numbers::pi / (180.0 * 3600.0);
-constexpr double kPlateScaleRadPerMm = kPlateScaleArcsecPerMm * kArcsecToRad;
+constexpr double kPlateScaleRadPerMm = kPlateScaleArcsecPerMm * common::arcsec;
 
 struct CosSin {
   double c;
@@ -36,7 +36,7 @@ struct CosSin {
 // yaw of 90 maps pixel +x exactly onto focal-plane +y instead of leaving a 6e-17 cross term.
 CosSin cos_sin_deg(double angle_deg) noexcept {
   const double quarter_turns = std::floor(angle_deg / 90.0);
-  const double rest_rad = (angle_deg - 90.0 * quarter_turns) * (std::numbers::pi / 180.0);
+  const double rest_rad = (angle_deg - 90.0 * quarter_turns) * common::deg;
   double c = std::cos(rest_rad);
   double s = std::sin(rest_rad);
   // Rotate (c, s) by the whole quarter turns.

@@ -1,5 +1,6 @@
 #include "matching/coarse_ephemeris.hpp"
 
+#include "common/angles.hpp"
 #include "common/parallel.hpp"
 #include "frames/time_scales.hpp"
 
@@ -79,7 +80,7 @@ void CoarseEphemeris::attach_cones(const frames::Site& site,
                 const double cos_u = std::clamp(u0[0] * u1[0] + u0[1] * u1[1] + u0[2] * u1[2], -1.0, 1.0);
                 const double half = 0.5 * std::acos(cos_u) + std::asin(std::min(1.0, deviation_km / range_lo)) +
                                     cone_float_allowance_rad;
-                if (half >= M_PI) continue;
+                if (half >= common::pi) continue;
                 cone.cx = static_cast<float>(c[0] / lc);
                 cone.cy = static_cast<float>(c[1] / lc);
                 cone.cz = static_cast<float>(c[2] / lc);

@@ -1,4 +1,5 @@
 #include "methods/methods.hpp"
+#include "common/angles.hpp"
 
 #include "methods/time_params.hpp"
 
@@ -39,7 +40,7 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         if (lat < -90.0 || lat > 90.0) s.fail("latitude_deg", "must be in [-90, 90]");
         if (lon < -180.0 || lon > 360.0) s.fail("longitude_deg", "must be in [-180, 360]");
         if (height < -500.0 || height > 10000.0) s.fail("height_m", "must be in [-500, 10000]");
-        settings->site = {lat * M_PI / 180.0, lon * M_PI / 180.0, height};
+        settings->site = {lat * common::deg, lon * common::deg, height};
     }
     if (params.has("max_footprint_deg")) {
         const double limit = params.require_double("max_footprint_deg");

@@ -1,4 +1,5 @@
 #include "methods/methods.hpp"
+#include "common/angles.hpp"
 
 #include "methods/footprint_params.hpp"
 #include "methods/visit_lookup.hpp"
@@ -115,14 +116,14 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
     if (wcs) {
         const auto& p = visit->params;
         const std::optional<double> rotation =
-            p.rotation_deg ? std::optional<double>(*p.rotation_deg * M_PI / 180.0) : std::nullopt;
+            p.rotation_deg ? std::optional<double>(*p.rotation_deg * common::deg) : std::nullopt;
         if (auto problem = geometry::wcs_disagreement(
-                *wcs, *detector, {p.boresight_ra_deg * M_PI / 180.0, p.boresight_dec_deg * M_PI / 180.0}, rotation))
+                *wcs, *detector, {p.boresight_ra_deg * common::deg, p.boresight_dec_deg * common::deg}, rotation))
             throw RpcError(rpc::code::invalid_params, *problem);
     }
 
     const auto veto_started = std::chrono::steady_clock::now();
-    const double max_footprint_rad = context.state.matching()->max_footprint_deg * M_PI / 180.0;
+    const double max_footprint_rad = context.state.matching()->max_footprint_deg * common::deg;
     const std::vector<char> vetoed =
         matching::veto_footprints(*visit, *detector, footprints, n, wcs ? &*wcs : nullptr, max_footprint_rad);
     context.counters.veto_us += static_cast<std::uint64_t>(

@@ -1,5 +1,6 @@
 #include "methods/footprint_params.hpp"
 
+#include "common/angles.hpp"
 #include "methods/rpc_errors.hpp"
 
 #include <cmath>
@@ -71,7 +72,7 @@ geometry::SkyQuad read_sky_quad(const msgpack::object& o, std::size_t i) {
         if (!std::isfinite(ra) || !std::isfinite(dec)) fail(corner_name(i, k), "RA and Dec must be finite");
         if (ra < 0.0 || ra >= 360.0) fail(corner_name(i, k), "RA must be in [0, 360)");
         if (dec < -90.0 || dec > 90.0) fail(corner_name(i, k), "Dec must be in [-90, 90]");
-        quad.corners[k] = {ra * (M_PI / 180.0), dec * (M_PI / 180.0)};
+        quad.corners[k] = {ra * common::deg, dec * common::deg};
     }
     return quad;
 }

@@ -1,4 +1,5 @@
 #include "methods/methods.hpp"
+#include "common/angles.hpp"
 
 #include "frames/frames.hpp"
 #include "methods/element_states.hpp"
@@ -39,10 +40,10 @@ void observe(const EngineState& state, const rpc::Params& params, rpc::ResultPac
         }
     };
     out.pack_map(6);
-    pack_column("ra_deg", ra, 180.0 / M_PI);
-    pack_column("dec_deg", dec, 180.0 / M_PI);
-    pack_column("geometric_ra_deg", geometric_ra, 180.0 / M_PI);
-    pack_column("geometric_dec_deg", geometric_dec, 180.0 / M_PI);
+    pack_column("ra_deg", ra, 1.0 / common::deg);
+    pack_column("dec_deg", dec, 1.0 / common::deg);
+    pack_column("geometric_ra_deg", geometric_ra, 1.0 / common::deg);
+    pack_column("geometric_dec_deg", geometric_dec, 1.0 / common::deg);
     pack_column("range_km", range, 1.0);
     out.pack("errors");
     out.pack_array(n);

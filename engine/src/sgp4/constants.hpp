@@ -6,13 +6,9 @@
 #pragma once
 
 #include <cmath>
-#include <numbers>
 
 namespace satveto::sgp4::detail {
 
-inline constexpr double kPi = std::numbers::pi;
-inline constexpr double kTwoPi = 2.0 * std::numbers::pi;
-inline constexpr double kDegToRad = std::numbers::pi / 180.0;
 inline constexpr double kTwoThirds = 2.0 / 3.0;
 inline constexpr double kMinutesPerDay = 1440.0;
 

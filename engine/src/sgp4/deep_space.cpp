@@ -10,6 +10,8 @@
 // steps are the same from epoch either way, the results are identical.
 #include "sgp4/deep_space.hpp"
 
+#include "common/angles.hpp"
+
 #include <cmath>
 
 #include "sgp4/constants.hpp"
@@ -182,7 +184,7 @@ PerturberRates perturber_rates(const PerturberTerms& p, double perturber_mean_mo
   r.gh = p.s4 * perturber_mean_motion * (p.z31 + p.z33 - 6.0);
   r.h = -perturber_mean_motion * p.s2 * (p.z21 + p.z23);
   // Near-equatorial orbits have an ill-defined node: drop its perturber rate.
-  if (inclination < kLowInclination || inclination > kPi - kLowInclination) r.h = 0.0;
+  if (inclination < kLowInclination || inclination > common::pi - kLowInclination) r.h = 0.0;
   return r;
 }
 
@@ -281,7 +283,7 @@ void init_half_day_resonance(DeepSpaceTerms& d, const MeanElements& el, const Ne
   d.d5421 = temp * f542 * g521;
   d.d5433 = temp * f543 * g533;
 
-  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.ra_of_asc_node - theta - theta, kTwoPi);
+  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.ra_of_asc_node - theta - theta, common::two_pi);
   d.xfact = terms[kMeanAnomalyRate] + d.dmdt + 2.0 * (terms[kNodeRate] + d.dnodt - kEarthRotationRadPerMin) -
             terms[kMeanMotion];
 }
@@ -301,7 +303,7 @@ void init_synchronous_resonance(DeepSpaceTerms& d, const MeanElements& el, const
   d.del2 = 2.0 * del1 * f220 * g200 * kQ22;
   d.del3 = 3.0 * del1 * f330 * g300 * kQ33 * a_over_nv;
   d.del1 = del1 * f311 * g310 * kQ31 * a_over_nv;
-  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.arg_of_perigee - theta, kTwoPi);
+  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.arg_of_perigee - theta, common::two_pi);
   const double xpidot = terms[kArgPerigeeRate] + terms[kNodeRate];
   d.xfact = terms[kMeanAnomalyRate] + xpidot - kEarthRotationRadPerMin + d.dmdt + d.domdt + d.dnodt -
             terms[kMeanMotion];
@@ -349,8 +351,8 @@ double greenwich_sidereal_angle(double jd_ut1) noexcept {
   double seconds = -6.2e-6 * tut1 * tut1 * tut1 + 0.093104 * tut1 * tut1 +
                    (876600.0 * 3600 + 8640184.812866) * tut1 + 67310.54841;
   // Seconds of time to radians: 360 deg / 86400 s = 1/240 deg per second.
-  double angle = std::fmod(seconds * kDegToRad / 240.0, kTwoPi);
-  if (angle < 0.0) angle += kTwoPi;
+  double angle = std::fmod(seconds * common::deg / 240.0, common::two_pi);
+  if (angle < 0.0) angle += common::two_pi;
   return angle;
 }
 
@@ -374,7 +376,7 @@ DeepSpaceTerms init_deep_space(const MeanElements& el, const NearEarthTerms& ter
 
   // Lunar orbit at epoch: node, inclination to the equator and perigee.
   const double day = el.epoch_days + kPerturberDayOffset;
-  const double moon_node = std::fmod(kMoonNode0 + kMoonNodeRate * day, kTwoPi);
+  const double moon_node = std::fmod(kMoonNode0 + kMoonNodeRate * day, common::two_pi);
   const double stem = std::sin(moon_node);
   const double ctem = std::cos(moon_node);
   const double zcosil = kMoonCosInclination0 - kMoonCosInclinationAmplitude * ctem;
@@ -399,8 +401,8 @@ DeepSpaceTerms init_deep_space(const MeanElements& el, const NearEarthTerms& ter
   const PerturberTerms sun_terms = perturber_terms(sun, o);
   const PerturberTerms moon_terms = perturber_terms(moon, o);
 
-  const double moon_mean_anomaly0 = std::fmod(kMoonMeanLongitude0 + kMoonMeanLongitudeRate * day - gam, kTwoPi);
-  const double sun_mean_anomaly0 = std::fmod(kSunMeanAnomaly0 + kSunMeanAnomalyRate * day, kTwoPi);
+  const double moon_mean_anomaly0 = std::fmod(kMoonMeanLongitude0 + kMoonMeanLongitudeRate * day - gam, common::two_pi);
+  const double sun_mean_anomaly0 = std::fmod(kSunMeanAnomaly0 + kSunMeanAnomalyRate * day, common::two_pi);
   d.sun = periodic_amplitudes(sun_terms, o.e_squared, kSunEccentricity, sun_mean_anomaly0);
   d.moon = periodic_amplitudes(moon_terms, o.e_squared, kMoonEccentricity, moon_mean_anomaly0);
 
@@ -421,7 +423,7 @@ DeepSpaceTerms init_deep_space(const MeanElements& el, const NearEarthTerms& ter
   }
 
   // Geopotential resonance.
-  const double theta = std::fmod(gsto, kTwoPi);
+  const double theta = std::fmod(gsto, common::two_pi);
   if (mean_motion > kSynchronousMinMotion && mean_motion < kSynchronousMaxMotion) {
     d.resonance = Resonance::synchronous;
   }
@@ -454,7 +456,7 @@ DeepSecular deep_space_secular(const DeepSpaceTerms& d, const NearEarthTerms& te
 
   // Integrate lambda and n from epoch in 720-minute steps towards t, then a
   // second-order Taylor step over the remainder.
-  const double theta = std::fmod(d.gsto + t * kEarthRotationRadPerMin, kTwoPi);
+  const double theta = std::fmod(d.gsto + t * kEarthRotationRadPerMin, common::two_pi);
   const double step = t > 0.0 ? kIntegratorStepMin : -kIntegratorStepMin;
   double atime = 0.0;
   double xli = d.xlamo;
@@ -511,13 +513,13 @@ DeepPeriodic apply_lunar_solar_periodics(const DeepSpaceTerms& d, double t, Deep
   const double dbet = -ph * sinop + pinc * cosip * cosop;
   alfdp = alfdp + dalf;
   betdp = betdp + dbet;
-  e.node = std::fmod(e.node, kTwoPi);
+  e.node = std::fmod(e.node, common::two_pi);
   const double xls = e.mean_anomaly + e.arg_perigee + pl + pgh + (cosip - pinc * sinip) * e.node;
   const double old_node = e.node;
   e.node = std::atan2(alfdp, betdp);
   // atan2 answers in (-pi, pi]; keep the node on the same branch as before.
-  if (std::fabs(old_node - e.node) > kPi) {
-    e.node = e.node < old_node ? e.node + kTwoPi : e.node - kTwoPi;
+  if (std::fabs(old_node - e.node) > common::pi) {
+    e.node = e.node < old_node ? e.node + common::two_pi : e.node - common::two_pi;
   }
   e.mean_anomaly = e.mean_anomaly + pl;
   e.arg_perigee = xls - e.mean_anomaly - cosip * e.node;

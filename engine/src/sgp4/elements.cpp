@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/angles.hpp"
 #include "sgp4/constants.hpp"
 #include "sgp4/sgp4.hpp"
 
@@ -249,12 +250,10 @@ Expected<MeanElements> to_mean_elements(const OmmElements& omm) {
     return element_field_error("INCLINATION", omm.inclination, "(deg) is outside [0, 180]");
   }
 
-  using detail::kPi;
   // Unit factors of python-sgp4's sgp4.omm (rev/day^k to rad/min^k), kept in the
   // same form so that both sides round identically.
-  constexpr double kDegreesToRadians = kPi / 180.0;
-  constexpr double kMeanMotionDotUnits = 1036800.0 / kPi;        // 2 * 1440^2 / (2 pi)
-  constexpr double kMeanMotionDdotUnits = 2985984000.0 / 2.0 / kPi;  // 6 * 1440^3 / (2 pi) / 6 * 2
+  constexpr double kMeanMotionDotUnits = 1036800.0 / common::pi;        // 2 * 1440^2 / (2 pi)
+  constexpr double kMeanMotionDdotUnits = 2985984000.0 / 2.0 / common::pi;  // 6 * 1440^3 / (2 pi) / 6 * 2
 
   MeanElements m;
   m.catalog_number = omm.norad_cat_id;
@@ -264,12 +263,12 @@ Expected<MeanElements> to_mean_elements(const OmmElements& omm) {
   const std::int64_t micros_since_origin =
       (epoch->mjd_day - kMjdOfModelOrigin) * kMicrosecondsPerDay + epoch->microsecond_of_day;
   m.epoch_days = static_cast<double>(micros_since_origin) / 1.0e6 / 86400.0;
-  m.mean_motion = omm.mean_motion / 720.0 * kPi;
+  m.mean_motion = omm.mean_motion / 720.0 * common::pi;
   m.eccentricity = omm.eccentricity;
-  m.inclination = omm.inclination * kDegreesToRadians;
-  m.ra_of_asc_node = omm.ra_of_asc_node * kDegreesToRadians;
-  m.arg_of_perigee = omm.arg_of_pericenter * kDegreesToRadians;
-  m.mean_anomaly = omm.mean_anomaly * kDegreesToRadians;
+  m.inclination = omm.inclination * common::deg;
+  m.ra_of_asc_node = omm.ra_of_asc_node * common::deg;
+  m.arg_of_perigee = omm.arg_of_pericenter * common::deg;
+  m.mean_anomaly = omm.mean_anomaly * common::deg;
   m.bstar = omm.bstar;
   m.mean_motion_dot = omm.mean_motion_dot / kMeanMotionDotUnits;
   m.mean_motion_ddot = omm.mean_motion_ddot / kMeanMotionDdotUnits;
@@ -379,10 +378,8 @@ Expected<MeanElements> parse_tle(std::string_view line1, std::string_view line2,
     return tle_error(1, 20, 12, "epoch day", line1.substr(20, 12), "is outside the year");
   }
 
-  using detail::kDegToRad;
-  using detail::kPi;
   // rev/day -> rad/min, as twoline2rv: divide by 1440 / (2 pi).
-  const double revs_per_day_to_rad_per_min = 1440.0 / (2.0 * kPi);
+  const double revs_per_day_to_rad_per_min = 1440.0 / (2.0 * common::pi);
 
   MeanElements m;
   m.catalog_number = catalog;
@@ -400,11 +397,11 @@ Expected<MeanElements> parse_tle(std::string_view line1, std::string_view line2,
   m.mean_motion_dot = fields[2].value / (revs_per_day_to_rad_per_min * 1440.0);
   m.mean_motion_ddot = fields[3].value / (revs_per_day_to_rad_per_min * 1440.0 * 1440);
   m.bstar = fields[4].value;
-  m.inclination = fields[5].value * kDegToRad;
-  m.ra_of_asc_node = fields[6].value * kDegToRad;
+  m.inclination = fields[5].value * common::deg;
+  m.ra_of_asc_node = fields[6].value * common::deg;
   m.eccentricity = fields[7].value;
-  m.arg_of_perigee = fields[8].value * kDegToRad;
-  m.mean_anomaly = fields[9].value * kDegToRad;
+  m.arg_of_perigee = fields[8].value * common::deg;
+  m.mean_anomaly = fields[9].value * common::deg;
   return m;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/angles.hpp"
 #include "sgp4/constants.hpp"
 #include "sgp4/deep_space.hpp"
 #include "sgp4/sgp4.hpp"
@@ -48,11 +49,11 @@ Error validate(const MeanElements& e) {
   if (!(e.mean_motion > 0.0)) {
     return element_error(ErrorCode::mean_motion, "mean_motion", e.mean_motion, "(rad/min) is not positive");
   }
-  if (!(e.inclination >= 0.0 && e.inclination <= kPi)) {
+  if (!(e.inclination >= 0.0 && e.inclination <= common::pi)) {
     return element_error(ErrorCode::invalid_element, "inclination", e.inclination, "(rad) is outside [0, pi]");
   }
   // Angles are periodic, but values beyond a few turns mean a unit mix-up.
-  constexpr double kMaxAngle = 4.0 * kTwoPi;
+  constexpr double kMaxAngle = 4.0 * common::two_pi;
   const struct {
     const char* name;
     double value;
@@ -146,7 +147,7 @@ NearEarthTerms near_earth_terms(const MeanElements& e, bool& simplified_drag, bo
   const double xhdot1 = -temp1 * cosio;
   const double nodedot = xhdot1 + (0.5 * temp2 * (4.0 - 19.0 * cosio2) + 2.0 * temp3 * (3.0 - 7.0 * cosio2)) * cosio;
 
-  deep_space = kTwoPi / no >= kDeepSpacePeriodMin;
+  deep_space = common::two_pi / no >= kDeepSpacePeriodMin;
   simplified_drag = deep_space || rp < kSimpleDragPerigeeKm / kEarthRadiusKm + 1.0;
 
   c[kMeanMotion] = no;

@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "common/angles.hpp"
 #include "sgp4/constants.hpp"
 #include "sgp4/deep_space.hpp"
 #include "sgp4/kernel.hpp"
@@ -49,19 +50,19 @@ void deep_space_mean_elements(const Satellite& sat, LaneBlock& b, std::size_t i)
 
   // Reduce the angles before the periodics, as the reference does (C fmod keeps the sign).
   const double mean_anomaly = s.mean_anomaly + c[kMeanMotion] * templ;
-  const double mean_longitude = std::fmod(mean_anomaly + s.arg_perigee + s.node, kTwoPi);
+  const double mean_longitude = std::fmod(mean_anomaly + s.arg_perigee + s.node, common::two_pi);
   DeepPeriodic mean{};
   mean.eccentricity = em;
   mean.inclination = s.inclination;
-  mean.node = std::fmod(s.node, kTwoPi);
-  mean.arg_perigee = std::fmod(s.arg_perigee, kTwoPi);
-  mean.mean_anomaly = std::fmod(mean_longitude - mean.arg_perigee - mean.node, kTwoPi);
+  mean.node = std::fmod(s.node, common::two_pi);
+  mean.arg_perigee = std::fmod(s.arg_perigee, common::two_pi);
+  mean.mean_anomaly = std::fmod(mean_longitude - mean.arg_perigee - mean.node, common::two_pi);
 
   DeepPeriodic p = apply_lunar_solar_periodics(sat.deep, t, mean);
   if (p.inclination < 0.0) {  // keep i in [0, pi] by flipping the orbit normal
     p.inclination = -p.inclination;
-    p.node = p.node + kPi;
-    p.arg_perigee = p.arg_perigee - kPi;
+    p.node = p.node + common::pi;
+    p.arg_perigee = p.arg_perigee - common::pi;
   }
   if (p.eccentricity < 0.0 || p.eccentricity > 1.0) return fail_lane(b, i, ErrorCode::perturbed_eccentricity);
 

@@ -3,9 +3,9 @@
 
 #include <cmath>
 #include <limits>
-#include <numbers>
 #include <string>
 
+#include "common/angles.hpp"
 #include "sgp4/sgp4.hpp"
 
 namespace sg = satveto::sgp4;
@@ -125,16 +125,16 @@ TEST_CASE("Alpha-5 catalog numbers", "[sgp4][tle]") {
 TEST_CASE("TLE fields and units", "[sgp4][tle]") {
   const auto e = sg::parse_tle(kIssLine1, kIssLine2);
   REQUIRE(e.has_value());
-  const double deg = std::numbers::pi / 180.0;
+  using satveto::common::deg;
   CHECK(e->catalog_number == 25544);
   CHECK(e->inclination == Approx(51.6416 * deg).epsilon(1e-15));
   CHECK(e->ra_of_asc_node == Approx(247.4627 * deg).epsilon(1e-15));
   CHECK(e->eccentricity == Approx(0.0006703).epsilon(1e-15));
   CHECK(e->arg_of_perigee == Approx(130.5360 * deg).epsilon(1e-15));
   CHECK(e->mean_anomaly == Approx(325.0288 * deg).epsilon(1e-15));
-  CHECK(e->mean_motion == Approx(15.72125391 * 2 * std::numbers::pi / 1440.0).epsilon(1e-15));
+  CHECK(e->mean_motion == Approx(15.72125391 * 2 * satveto::common::pi / 1440.0).epsilon(1e-15));
   CHECK(e->bstar == Approx(-0.11606e-4).epsilon(1e-15));
-  CHECK(e->mean_motion_dot == Approx(-0.00002182 * 2 * std::numbers::pi / (1440.0 * 1440.0)).epsilon(1e-15));
+  CHECK(e->mean_motion_dot == Approx(-0.00002182 * 2 * satveto::common::pi / (1440.0 * 1440.0)).epsilon(1e-15));
   // 2008 day 264.51782528: 2008-09-20 is MJD 54729.
   CHECK(e->epoch.mjd_day == 54729);
   CHECK(e->epoch.day_fraction == Approx(0.51782528).epsilon(1e-12));
