@@ -1,6 +1,7 @@
 #include "methods/methods.hpp"
 #include "common/angles.hpp"
 
+#include "methods/request_rules.hpp"
 #include "methods/time_params.hpp"
 
 #include <cmath>
@@ -23,7 +24,8 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         auto read = [&](std::string_view key, double& into) {
             if (!t.has(key)) return;
             into = t.require_double(key);
-            if (into < 0.0 || into > 1e6) t.fail(key, "must be between 0 and 1e6");
+            if (into < 0.0 || into > rules::tolerance_max)
+                t.fail(key, "must be between 0 and " + rules::text(rules::tolerance_max));
         };
         read("min_arcsec", m.min_arcsec);
         read("a_km", m.a_km);
@@ -37,14 +39,19 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         s.reject_unknown({"latitude_deg", "longitude_deg", "height_m"});
         const double lat = s.require_double("latitude_deg"), lon = s.require_double("longitude_deg");
         const double height = s.require_double("height_m");
-        if (lat < -90.0 || lat > 90.0) s.fail("latitude_deg", "must be in [-90, 90]");
-        if (lon < -180.0 || lon > 360.0) s.fail("longitude_deg", "must be in [-180, 360]");
-        if (height < -500.0 || height > 10000.0) s.fail("height_m", "must be in [-500, 10000]");
+        auto check = [&](std::string_view key, double value, double min, double max) {
+            if (value < min || value > max) s.fail(key, "must be in [" + rules::text(min) + ", " + rules::text(max) + "]");
+        };
+        check("latitude_deg", lat, -rules::site_latitude_max_abs_deg, rules::site_latitude_max_abs_deg);
+        check("longitude_deg", lon, rules::site_longitude_min_deg, rules::site_longitude_max_deg);
+        check("height_m", height, rules::site_height_min_m, rules::site_height_max_m);
         settings->site = {lat * common::deg, lon * common::deg, height};
     }
     if (params.has("max_footprint_deg")) {
         const double limit = params.require_double("max_footprint_deg");
-        if (!(limit > 0.0 && limit <= 5.0)) params.fail("max_footprint_deg", "must be in (0, 5]");
+        if (!(limit >= rules::footprint_min_deg && limit <= rules::footprint_max_deg))
+            params.fail("max_footprint_deg", "must be in [" + rules::text(rules::footprint_min_deg) + ", " +
+                                                 rules::text(rules::footprint_max_deg) + "]");
         settings->max_footprint_deg = limit;
     }
     if (params.has("earth_orientation")) settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));

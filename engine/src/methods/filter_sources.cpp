@@ -2,6 +2,7 @@
 #include "common/angles.hpp"
 
 #include "methods/footprint_params.hpp"
+#include "methods/request_rules.hpp"
 #include "methods/visit_lookup.hpp"
 #include "methods/visit_params.hpp"
 
@@ -25,16 +26,14 @@ using rpc::Params;
 using rpc::ResultPacker;
 using rpc::RpcError;
 
-constexpr std::uint32_t max_sources = 10'000'000;
-
-// An integer element of an array; its name ("ids[7]") is only built when it is wrong, since
-// a request carries up to 10^5 sources.
-std::int64_t int_at(const msgpack::object& array, std::size_t i, std::string_view array_name) {
+// An id element of an array, in [0, rules::id_max]; its name ("ids[7]") is only built when it
+// is wrong, since a request carries up to 10^5 sources.
+std::int64_t id_at(const msgpack::object& array, std::size_t i, std::string_view array_name) {
     const msgpack::object& o = array.via.array.ptr[i];
-    if (o.type == msgpack::type::NEGATIVE_INTEGER) return o.via.i64;
-    if (o.type == msgpack::type::POSITIVE_INTEGER && o.via.u64 <= static_cast<std::uint64_t>(INT64_MAX))
+    if (o.type == msgpack::type::POSITIVE_INTEGER && o.via.u64 <= static_cast<std::uint64_t>(rules::id_max))
         return static_cast<std::int64_t>(o.via.u64);
-    throw RpcError(rpc::code::invalid_params, rpc::indexed_name(array_name, i) + ": expected an integer");
+    throw RpcError(rpc::code::invalid_params,
+                   rpc::indexed_name(array_name, i) + ": expected an integer in [0, " + std::to_string(rules::id_max) + "]");
 }
 
 // The index of the first element that repeats an earlier one, if any.  An open-addressing
@@ -78,11 +77,16 @@ geometry::TanWcs read_wcs(const Params& w) {
             throw RpcError(rpc::code::invalid_params, row_name + ": expected two numbers");
         for (std::size_t j = 0; j < 2; ++j) m[i][j] = rpc::as_double(row.via.array.ptr[j], rpc::indexed_name(row_name, j));
     }
-    if (crval[0] < 0.0 || crval[0] >= 360.0) w.fail("crval", "RA must be in [0, 360)");
-    if (crval[1] < -90.0 || crval[1] > 90.0) w.fail("crval", "Dec must be in [-90, 90]");
+    if (crval[0] < 0.0 || crval[0] >= rules::ra_max_deg)
+        w.fail("crval", "RA must be in [0, " + rules::text(rules::ra_max_deg) + ")");
+    if (std::fabs(crval[1]) > rules::dec_max_abs_deg)
+        w.fail("crval", "Dec must be in [-" + rules::text(rules::dec_max_abs_deg) + ", " +
+                            rules::text(rules::dec_max_abs_deg) + "]");
     const double det = m[0][0] * m[1][1] - m[0][1] * m[1][0];
     const double pixel_scale_deg = std::sqrt(std::fabs(det));
-    if (!(pixel_scale_deg > 1e-7 && pixel_scale_deg < 0.01)) w.fail("cd", "not an invertible matrix of sensible pixel scale");
+    if (!(pixel_scale_deg > rules::pixel_scale_min_deg && pixel_scale_deg < rules::pixel_scale_max_deg))
+        w.fail("cd", "pixel scale sqrt(|det cd|) must be in (" + rules::text(rules::pixel_scale_min_deg) + ", " +
+                         rules::text(rules::pixel_scale_max_deg) + ") deg");
     return geometry::tan_wcs_from_degrees(crval[0], crval[1], {crpix[0], crpix[1]}, m);
 }
 
@@ -97,9 +101,9 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
 
     const msgpack::object& ids = params.require_array("ids");
     const std::uint32_t n = ids.via.array.size;
-    if (n > max_sources) params.fail("ids", "more than 10000000 sources");
+    if (n > rules::sources_max) params.fail("ids", "more than " + std::to_string(rules::sources_max) + " sources");
     std::vector<std::int64_t> source_ids(n);
-    for (std::uint32_t i = 0; i < n; ++i) source_ids[i] = int_at(ids, i, "ids");
+    for (std::uint32_t i = 0; i < n; ++i) source_ids[i] = id_at(ids, i, "ids");
     const matching::Footprints footprints = read_footprints(params, n, *detector);
     if (const auto repeat = first_repeat(source_ids)) params.fail(rpc::indexed_name("ids", *repeat), "duplicate id");
     std::optional<geometry::TanWcs> wcs;

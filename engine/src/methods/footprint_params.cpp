@@ -1,6 +1,7 @@
 #include "methods/footprint_params.hpp"
 
 #include "common/angles.hpp"
+#include "methods/request_rules.hpp"
 #include "methods/rpc_errors.hpp"
 
 #include <cmath>
@@ -70,8 +71,11 @@ geometry::SkyQuad read_sky_quad(const msgpack::object& o, std::size_t i) {
             !number_of(corner.via.array.ptr[0], ra) || !number_of(corner.via.array.ptr[1], dec))
             fail(corner_name(i, k), "expected [ra_deg, dec_deg], two numbers");
         if (!std::isfinite(ra) || !std::isfinite(dec)) fail(corner_name(i, k), "RA and Dec must be finite");
-        if (ra < 0.0 || ra >= 360.0) fail(corner_name(i, k), "RA must be in [0, 360)");
-        if (dec < -90.0 || dec > 90.0) fail(corner_name(i, k), "Dec must be in [-90, 90]");
+        if (ra < 0.0 || ra >= rules::ra_max_deg)
+            fail(corner_name(i, k), "RA must be in [0, " + rules::text(rules::ra_max_deg) + ")");
+        if (std::fabs(dec) > rules::dec_max_abs_deg)
+            fail(corner_name(i, k), "Dec must be in [-" + rules::text(rules::dec_max_abs_deg) + ", " +
+                                        rules::text(rules::dec_max_abs_deg) + "]");
         quad.corners[k] = {ra * common::deg, dec * common::deg};
     }
     return quad;

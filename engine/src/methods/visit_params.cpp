@@ -1,14 +1,22 @@
 #include "methods/visit_params.hpp"
 
 #include "methods/catalog_params.hpp"
+#include "methods/request_rules.hpp"
 #include "methods/time_params.hpp"
+
+#include <cmath>
+#include <string>
 
 namespace satveto::engine {
 namespace {
 
 using rpc::Params;
 
-constexpr double max_exposure_s = 3600.0;     // engine sanity bound; the frontend's limit is stricter
+void check_mjd(const Params& p, std::string_view key, double mjd) {
+    if (mjd < rules::mjd_min || mjd > rules::mjd_max)
+        p.fail(key, "must be an MJD in [" + rules::text(rules::mjd_min) + ", " + rules::text(rules::mjd_max) +
+                        "] (1900-01-01 to 2100-01-01)");
+}
 
 }  // namespace
 
@@ -24,13 +32,21 @@ matching::VisitParams read_visit(const Params& p) {
     v.rotation_deg = p.optional_double("rotation_deg");
     v.catalog = read_catalog_name(p);
     v.time_scale = read_time_scale(p);
-    if (v.exposure_start_mjd < 15020.0 || v.exposure_start_mjd > 88069.0)  // years 1900-2099
-        p.fail("exposure_start_mjd", "must be an MJD between 1900 and 2099");
+    if (v.visit_id > static_cast<std::uint64_t>(rules::id_max))
+        p.fail("visit_id", "must be at most " + std::to_string(rules::id_max));
+    check_mjd(p, "exposure_start_mjd", v.exposure_start_mjd);
+    check_mjd(p, "exposure_end_mjd", v.exposure_end_mjd);
     if (!(v.exposure_end_mjd > v.exposure_start_mjd)) p.fail("exposure_end_mjd", "must be after exposure_start_mjd");
-    if ((v.exposure_end_mjd - v.exposure_start_mjd) * 86400.0 > max_exposure_s)
-        p.fail("exposure_end_mjd", "exposure longer than 3600 s");
-    if (v.boresight_ra_deg < 0.0 || v.boresight_ra_deg >= 360.0) p.fail("boresight_ra", "must be in [0, 360)");
-    if (v.boresight_dec_deg < -90.0 || v.boresight_dec_deg > 90.0) p.fail("boresight_dec", "must be in [-90, 90]");
+    if ((v.exposure_end_mjd - v.exposure_start_mjd) * 86400.0 > rules::exposure_max_s)
+        p.fail("exposure_end_mjd", "exposure longer than " + rules::text(rules::exposure_max_s) + " s");
+    if (v.boresight_ra_deg < 0.0 || v.boresight_ra_deg >= rules::ra_max_deg)
+        p.fail("boresight_ra", "must be in [0, " + rules::text(rules::ra_max_deg) + ")");
+    if (std::fabs(v.boresight_dec_deg) > rules::dec_max_abs_deg)
+        p.fail("boresight_dec", "must be in [-" + rules::text(rules::dec_max_abs_deg) + ", " +
+                                    rules::text(rules::dec_max_abs_deg) + "]");
+    if (v.rotation_deg && std::fabs(*v.rotation_deg) > rules::rotation_max_abs_deg)
+        p.fail("rotation_deg", "must be in [-" + rules::text(rules::rotation_max_abs_deg) + ", " +
+                                   rules::text(rules::rotation_max_abs_deg) + "]");
     return v;
 }
 
