@@ -236,7 +236,7 @@ TEST_CASE("radial distortion reproduces the engine/data/LSSTCAM.md theta(r) tabl
   for (const Row& row : rows) {
     const double theta = geo::focal_plane_radius_to_field_angle(row.r_mm);
     CHECK(theta / deg == Approx(row.theta_deg).margin(5e-6));
-    const double linear = row.r_mm * geo::kPlateScaleArcsecPerMm * arcsec;
+    const double linear = row.r_mm * geo::plate_scale_arcsec_per_mm * arcsec;
     CHECK((theta - linear) / arcsec == Approx(row.minus_linear_arcsec).margin(0.0051));
     // The vector form keeps the direction and has this length.
     const geo::Vec2 fa = geo::focal_plane_to_field_angle({0.6 * row.r_mm, -0.8 * row.r_mm});
@@ -442,7 +442,7 @@ TEST_CASE("field angle radius range over a quad", "[geometry]") {
   }
 }
 
-TEST_CASE("edge bow: distorted bbox edges stay within kBboxEdgeBowBoundRad of their chords",
+TEST_CASE("edge bow: distorted bbox edges stay within max_bbox_edge_bow_bound_rad of their chords",
           "[geometry]") {
   double worst_bound = 0.0;
   double worst_full_edge = 0.0;
@@ -469,8 +469,8 @@ TEST_CASE("edge bow: distorted bbox edges stay within kBboxEdgeBowBoundRad of th
       }
     }
   }
-  CHECK(worst_bound <= geo::kBboxEdgeBowBoundRad);
-  CHECK(worst_bound > 0.95 * geo::kBboxEdgeBowBoundRad);  // the constant is not loose
+  CHECK(worst_bound <= geo::max_bbox_edge_bow_bound_rad);
+  CHECK(worst_bound > 0.95 * geo::max_bbox_edge_bow_bound_rad);  // the constant is not loose
   // Values quoted in camera.hpp and docs/camera.md.
   CHECK(worst_bound / arcsec == Approx(0.0834).margin(0.0005));
   CHECK(worst_full_edge / arcsec == Approx(0.0233).margin(0.0005));
@@ -489,10 +489,10 @@ TEST_CASE("edge bow: distorted bbox edges stay within kBboxEdgeBowBoundRad of th
       const double t = j / 16.0;
       const double xm = xl + t * (xh - xl);
       const double ym = yl + t * (yh - yl);
-      CHECK(line_distance(pixel_to_fa(d, {xm, yl}), q[0], q[1]) <= geo::kBboxEdgeBowBoundRad);
-      CHECK(line_distance(pixel_to_fa(d, {xh, ym}), q[1], q[2]) <= geo::kBboxEdgeBowBoundRad);
-      CHECK(line_distance(pixel_to_fa(d, {xm, yh}), q[2], q[3]) <= geo::kBboxEdgeBowBoundRad);
-      CHECK(line_distance(pixel_to_fa(d, {xl, ym}), q[3], q[0]) <= geo::kBboxEdgeBowBoundRad);
+      CHECK(line_distance(pixel_to_fa(d, {xm, yl}), q[0], q[1]) <= geo::max_bbox_edge_bow_bound_rad);
+      CHECK(line_distance(pixel_to_fa(d, {xh, ym}), q[1], q[2]) <= geo::max_bbox_edge_bow_bound_rad);
+      CHECK(line_distance(pixel_to_fa(d, {xm, yh}), q[2], q[3]) <= geo::max_bbox_edge_bow_bound_rad);
+      CHECK(line_distance(pixel_to_fa(d, {xl, ym}), q[3], q[0]) <= geo::max_bbox_edge_bow_bound_rad);
     }
   }
 }
