@@ -6,14 +6,14 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 VPY := $(VENV)/bin/python
-# Debian packages: what the engine builds against, and systemd for `systemd-analyze verify`
-# of the units in the tests (see README, "Dependencies").
-APT_PACKAGES := g++ cmake make pkg-config liberfa-dev libmsgpack-cxx-dev catch2 systemd
+# Debian packages: what the engine builds against, systemd for `systemd-analyze verify` of
+# the units in the tests, and clang-format for the C++ style check (see README, "Dependencies").
+APT_PACKAGES := g++ cmake make pkg-config liberfa-dev libmsgpack-cxx-dev catch2 systemd clang-format
 ASAN_BUILD := build/engine-asan
 JOBS ?= 2
 
-.PHONY: build run test system-packages venv engine-tests python-tests lint bench clean soak fuzz fuzz-build \
-  image image-test image-packages
+.PHONY: build run test system-packages venv engine-tests python-tests lint format bench clean soak fuzz \
+  fuzz-build image image-test image-packages
 
 build: system-packages venv
 	$(VPY) -m pip install --quiet --disable-pip-version-check ".[test]"
@@ -42,11 +42,19 @@ run: build
 test: build lint engine-tests python-tests
 
 PY_SOURCES := $(wildcard frontend tests benchmarks protocol image)
-# mypy reads its settings (strict, on frontend/satveto) from pyproject.toml.
-lint:
+# The engine's C++ in one style (.clang-format at the root); the generated detector table
+# (geometry/lsstcam_detector_table.inc) is left as its generator writes it.  mypy reads its
+# settings (strict, on frontend/satveto) from pyproject.toml.
+CXX_SOURCES = $(shell find engine -name '*.cpp' -o -name '*.hpp')
+lint: system-packages
 	$(VENV)/bin/ruff check $(PY_SOURCES)
 	$(VENV)/bin/ruff format --check $(PY_SOURCES)
 	$(VENV)/bin/mypy
+	clang-format --dry-run --Werror $(CXX_SOURCES)
+
+# Rewrites the engine's C++ in the repository's style; `make lint` fails until it is applied.
+format: system-packages
+	clang-format -i $(CXX_SOURCES)
 
 # Catch2 unit tests under AddressSanitizer + UndefinedBehaviorSanitizer.
 engine-tests: build

@@ -16,12 +16,13 @@
 // Each input gets a fresh engine state (catalog, visit cache, settings), so a finding
 // reproduces from its own bytes.  Built only by engine/fuzz/CMakeLists.txt (clang,
 // -fsanitize=fuzzer); see docs/reliability.md.
-#include "engine/methods.hpp"
-#include "engine/state.hpp"
+#include "methods/rpc_errors.hpp"
+#include "methods/services.hpp"
 #include "rpc/dispatcher.hpp"
-#include "rpc/errors.hpp"
 #include "rpc/framing.hpp"
+#include "rpc/method_table.hpp"
 #include "rpc/unix_server.hpp"
+#include "state/state.hpp"
 
 #include <msgpack.hpp>
 
@@ -159,7 +160,7 @@ void check_response(const msgpack::sbuffer& reply) {
 
 struct Engine {
     Engine() : state(1), services(state, 4) {
-        engine::register_methods(dispatcher, services, connections);
+        rpc::register_methods(dispatcher, services, connections);
         const msgpack::sbuffer& load = load_catalog_request();
         const msgpack::sbuffer reply = dispatcher.handle(
             std::span(reinterpret_cast<const std::uint8_t*>(load.data()), load.size()));

@@ -1,14 +1,15 @@
 // satveto-engine: holds the satellite catalog in memory and answers msgpack-RPC on a Unix
 // socket.  main() only wires the parts together: flags, process hardening, the method table,
 // the server, and the signal that ends it.
-#include "engine/hardening.hpp"
-#include "engine/log.hpp"
-#include "engine/methods.hpp"
-#include "engine/notify.hpp"
-#include "engine/options.hpp"
-#include "engine/state.hpp"
+#include "common/log.hpp"
+#include "daemon/hardening.hpp"
+#include "daemon/notify.hpp"
+#include "daemon/options.hpp"
+#include "methods/services.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/method_table.hpp"
 #include "rpc/unix_server.hpp"
+#include "state/state.hpp"
 
 #include <csignal>
 #include <cstdio>
@@ -38,21 +39,21 @@ int shutdown_signal_fd() {
 }
 
 bool apply_hardening(bool require_mlock) {
-    if (!engine::forbid_memory_dumps()) engine::log_warning("could not disable core dumps");
+    if (!engine::forbid_memory_dumps()) common::log_warning("could not disable core dumps");
     switch (engine::lock_memory()) {
         case engine::LockResult::locked:
-            engine::log_info("memory locked (mlockall)");
+            common::log_info("memory locked (mlockall)");
             return true;
         case engine::LockResult::skipped_sanitizer:
-            engine::log_warning("memory not locked: sanitizer build (shadow memory cannot be locked)");
+            common::log_warning("memory not locked: sanitizer build (shadow memory cannot be locked)");
             return !require_mlock;
         case engine::LockResult::not_permitted:
         case engine::LockResult::failed:
             if (require_mlock) {
-                engine::log_error("memory cannot be locked and --require-mlock is set (grant CAP_IPC_LOCK)");
+                common::log_error("memory cannot be locked and --require-mlock is set (grant CAP_IPC_LOCK)");
                 return false;
             }
-            engine::log_warning("memory not locked: the process lacks CAP_IPC_LOCK; the catalog could be swapped out");
+            common::log_warning("memory not locked: the process lacks CAP_IPC_LOCK; the catalog could be swapped out");
             return true;
     }
     return false;
@@ -62,7 +63,7 @@ int run(const engine::Options& options) {
     if (!apply_hardening(options.require_mlock)) return 1;
     const int stop_fd = shutdown_signal_fd();
     if (stop_fd < 0) {
-        engine::log_error("signalfd() failed");
+        common::log_error("signalfd() failed");
         return 1;
     }
 
@@ -75,7 +76,7 @@ int run(const engine::Options& options) {
     engine::EngineServices services(state, options.visit_cache_size);
     rpc::ConnectionCounters connections;
     rpc::Dispatcher dispatcher;
-    engine::register_methods(dispatcher, services, connections);
+    rpc::register_methods(dispatcher, services, connections);
     services.keeper.start();
 
     rpc::ServerLimits limits;
@@ -84,7 +85,7 @@ int run(const engine::Options& options) {
     limits.socket_mode = options.socket_mode;
     rpc::UnixServer server(options.socket_path, allowed, limits, dispatcher, connections);
     server.listen();
-    engine::log_info("listening", {{"socket", options.socket_path},
+    common::log_info("listening", {{"socket", options.socket_path},
                                    {"instance_id", state.instance_id()},
                                    {"threads", std::to_string(threads)},
                                    {"version", SATVETO_VERSION}});
@@ -92,7 +93,7 @@ int run(const engine::Options& options) {
     engine::notify_systemd("READY=1\nSTATUS=listening");
     server.serve(stop_fd);
     engine::notify_systemd("STOPPING=1");
-    engine::log_info("stopped", {{"socket", options.socket_path}});
+    common::log_info("stopped", {{"socket", options.socket_path}});
     ::close(stop_fd);
     return 0;
 }
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
     try {
         return run(*options);
     } catch (const std::exception& e) {
-        satveto::engine::log_error(e.what());
+        satveto::common::log_error(e.what());
         return 1;
     }
 }

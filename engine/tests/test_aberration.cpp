@@ -3,6 +3,7 @@
 // the satellite at the retarded instant, diurnal aberration with eraAb and the site's
 // velocity, then stellar aberration inverted with the observer's barycentric velocity by
 // iterating eraAb.
+#include "common/angles.hpp"
 #include "frames/frames.hpp"
 #include "frames/star_frame.hpp"
 #include "frames/time_scales.hpp"
@@ -18,7 +19,7 @@ using frames::Vec3;
 
 namespace {
 
-constexpr double mas = M_PI / (180.0 * 3600.0 * 1000.0);
+using satveto::common::mas;
 constexpr double c_km_s = 299792.458;
 constexpr double au_km = 149597870.7;
 

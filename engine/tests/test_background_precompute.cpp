@@ -1,6 +1,6 @@
 // Background visit precomputes: results shared by waiters, failures kept as errors (never a
 // result), resubmission after a failure, forgetting, and a clean stop with jobs still queued.
-#include "engine/background_precompute.hpp"
+#include "state/background_precompute.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -101,6 +101,7 @@ TEST_CASE("conflicting parameters see the entry in force; forget skips a queued 
 TEST_CASE("stopping with jobs queued breaks their promises instead of hanging") {
     std::shared_future<TracksPtr> abandoned;
     std::promise<void> release;
+    std::thread releaser;  // joined before `release` goes: set_value still touches it after waking job 6
     {
         BackgroundPrecompute background;
         std::shared_future<void> gate = release.get_future().share();
@@ -109,10 +110,11 @@ TEST_CASE("stopping with jobs queued breaks their promises instead of hanging") 
             return tracks_for(params(6));
         });
         abandoned = background.submit(params(7), [] { return tracks_for(params(7)); }).result;
-        std::thread([&release] {
+        releaser = std::thread([&release] {
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
             release.set_value();
-        }).detach();
+        });
     }  // the destructor waits for job 6, then stops without running job 7
+    releaser.join();
     REQUIRE_THROWS_AS(abandoned.get(), std::future_error);
 }

@@ -1,5 +1,5 @@
 // build_catalog: good records load, bad ones are rejected one by one, the catalog is complete.
-#include "engine/catalog_build.hpp"
+#include "methods/catalog_build.hpp"
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
@@ -53,7 +53,7 @@ TEST_CASE("build_catalog keeps good records in order and rejects each bad one wi
     const satveto::engine::CatalogBuild build =
         satveto::engine::build_catalog(handle.get(), "gen-7", 1795240000.0, 2);
     REQUIRE(build.catalog != nullptr);
-    const satveto::engine::Catalog& catalog = *build.catalog;
+    const satveto::catalog::Catalog& catalog = *build.catalog;
     REQUIRE(catalog.objects == 2);
     REQUIRE(catalog.norad_ids == std::vector<std::int64_t>{100001, 2});
     REQUIRE(catalog.batch.size() == 2);

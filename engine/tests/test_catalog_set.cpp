@@ -1,6 +1,6 @@
 // HistoricalCatalogs: named catalogs beside the current one, replaced in one step, bounded.
-#include "engine/catalog_set.hpp"
-#include "engine/state.hpp"
+#include "catalog/catalog_set.hpp"
+#include "state/state.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -12,8 +12,8 @@
 
 namespace {
 
-using satveto::engine::Catalog;
-using satveto::engine::HistoricalCatalogs;
+using satveto::catalog::Catalog;
+using satveto::catalog::HistoricalCatalogs;
 
 std::shared_ptr<const Catalog> make_catalog(const std::string& generation, std::size_t objects) {
     auto c = std::make_shared<Catalog>();
@@ -45,7 +45,7 @@ TEST_CASE("historical catalogs are stored, replaced and dropped by name", "[cata
 
 TEST_CASE("the number of historical catalogs has a ceiling", "[catalog_set]") {
     HistoricalCatalogs held;
-    for (std::size_t i = 0; i < satveto::engine::max_historical_catalogs; ++i)
+    for (std::size_t i = 0; i < satveto::catalog::max_historical_catalogs; ++i)
         REQUIRE(held.store("h" + std::to_string(i), make_catalog("g", i + 1)));
     CHECK_FALSE(held.store("one-too-many", make_catalog("g", 1)));
     CHECK(held.find("one-too-many") == nullptr);

@@ -2,7 +2,7 @@
 // looks only at the cells cells_near names still sees every cone the prefilter keeps (the
 // index may never hide a chord that could reach the field), while leaving most of the catalog
 // unread (what makes the visit precompute fast).
-#include "engine/catalog_build.hpp"
+#include "methods/catalog_build.hpp"
 #include "matching/coarse_ephemeris.hpp"
 
 #include <catch2/catch.hpp>
@@ -51,7 +51,7 @@ void pack_record(Packer& p, std::int64_t id, double mean_motion, double eccentri
 
 // LEO (many, some low enough to pass close over the site, some decaying within the grid),
 // MEO, GEO and Molniya orbits with random orientations.
-std::shared_ptr<satveto::engine::Catalog> mixed_catalog(std::size_t count) {
+std::shared_ptr<satveto::catalog::Catalog> mixed_catalog(std::size_t count) {
     std::mt19937_64 rng(20261130);
     std::uniform_real_distribution<double> angle(0.0, 360.0), unit(0.0, 1.0);
     msgpack::sbuffer buffer;

@@ -1,5 +1,6 @@
 // Earth orientation: interpolation of the IERS table (across a leap second), the error bounds
 // inside, beyond and without the table, and their effect on the site.
+#include "common/angles.hpp"
 #include "frames/earth_orientation.hpp"
 #include "frames/frames.hpp"
 #include "frames/time_scales.hpp"
@@ -13,7 +14,7 @@ using namespace satveto;
 
 namespace {
 
-constexpr double arcsec = M_PI / (180.0 * 3600.0);
+using satveto::common::arcsec;
 
 // Nine days around the leap second at the end of 2016, with UT1 - UTC as the IERS gives it
 // (values near those of finals2000A): it jumps by +1 s between Dec 31 and Jan 1.
@@ -104,13 +105,13 @@ TEST_CASE("UT1 and polar motion move the site as they should", "[eop]") {
 }
 
 TEST_CASE("differential refraction bound across the field", "[refraction]") {
-    const double field = 2.048 * M_PI / 180.0;
-    const double at_30 = matching::camera_refraction_bound_rad(30.0 * M_PI / 180.0, field) / arcsec;
-    const double at_60 = matching::camera_refraction_bound_rad(60.0 * M_PI / 180.0, field) / arcsec;
-    const double at_90 = matching::camera_refraction_bound_rad(M_PI / 2.0, field) / arcsec;
+    const double field = 2.048 * common::deg;
+    const double at_30 = matching::camera_refraction_bound_rad(30.0 * common::deg, field) / arcsec;
+    const double at_60 = matching::camera_refraction_bound_rad(60.0 * common::deg, field) / arcsec;
+    const double at_90 = matching::camera_refraction_bound_rad(common::half_pi, field) / arcsec;
     // Independently: 60.4" (tan(z + field) - tan z) + 60.4" field, z with a 0.1 deg allowance.
     auto expected = [&](double altitude_deg) {
-        const double z = (90.0 - altitude_deg + 0.1) * M_PI / 180.0;
+        const double z = (90.0 - altitude_deg + 0.1) * common::deg;
         return 60.4 * (std::tan(z + field) - std::tan(z)) + 60.4 * field;
     };
     REQUIRE(at_30 == Approx(expected(30.0)).epsilon(1e-9));
@@ -118,5 +119,5 @@ TEST_CASE("differential refraction bound across the field", "[refraction]") {
     REQUIRE(at_60 == Approx(expected(60.0)).epsilon(1e-9));
     REQUIRE(at_60 > 2.0);
     REQUIRE(at_90 < at_60);
-    REQUIRE(matching::camera_refraction_bound_rad(4.0 * M_PI / 180.0, field) / arcsec == Approx(2100.0));
+    REQUIRE(matching::camera_refraction_bound_rad(4.0 * common::deg, field) / arcsec == Approx(2100.0));
 }

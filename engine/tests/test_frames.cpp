@@ -1,5 +1,6 @@
 // Frames: the TEME -> topocentric GCRS chain (checked against an independent oracle in the
 // Python suite; here, the properties that must hold whatever the reference).  Instants are TAI.
+#include "common/angles.hpp"
 #include "frames/frames.hpp"
 
 #include <catch2/catch.hpp>
@@ -7,6 +8,7 @@
 #include <cmath>
 
 using namespace satveto::frames;
+namespace common = satveto::common;
 
 TEST_CASE("the TEME to GCRS rotation is orthonormal and small", "[frames]") {
     const FrameSnapshot frame(61365.25, rubin_site());
@@ -18,7 +20,7 @@ TEST_CASE("the TEME to GCRS rotation is orthonormal and small", "[frames]") {
             REQUIRE(dot == Approx(i == j ? 1.0 : 0.0).margin(1e-14));
         }
     // 26 years of precession from J2000: the z axes differ by about 0.1 deg.
-    const double tilt_deg = std::acos(m[2][2]) * 180.0 / M_PI;
+    const double tilt_deg = std::acos(m[2][2]) / common::deg;
     REQUIRE(tilt_deg > 0.05);
     REQUIRE(tilt_deg < 0.2);
 }
@@ -38,7 +40,7 @@ TEST_CASE("a point straight above the site is seen at the zenith", "[frames]") {
     REQUIRE(range == Approx(500.0).margin(1e-6));
     double ra = 0, dec = 0;
     ra_dec_of(d, ra, dec);
-    REQUIRE(dec * 180 / M_PI == Approx(-30.24).margin(0.25));  // zenith declination = latitude
+    REQUIRE(dec / common::deg == Approx(-30.24).margin(0.25));  // zenith declination = latitude
 }
 
 TEST_CASE("the site turns once per sidereal day", "[frames]") {

@@ -7,12 +7,12 @@
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
-#include <numbers>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
 
+#include "common/angles.hpp"
 #include "geometry/camera.hpp"
 #include "geometry/gnomonic.hpp"
 
@@ -20,9 +20,9 @@ namespace geo = satveto::geometry;
 
 namespace {
 
-constexpr double kPi = std::numbers::pi;
-constexpr double kDeg = kPi / 180.0;
-constexpr double kArcsec = kDeg / 3600.0;
+using satveto::common::arcsec;
+using satveto::common::deg;
+using satveto::common::pi;
 
 // The CSV is kept byte-for-byte as obtained, with CRLF line ends; std::getline keeps the '\r'.
 std::string strip_cr(std::string line) {
@@ -235,9 +235,9 @@ TEST_CASE("radial distortion reproduces the engine/data/LSSTCAM.md theta(r) tabl
                       {300.0, 1.66589, -4.57}, {340.0, 1.88759, -6.68}};
   for (const Row& row : rows) {
     const double theta = geo::focal_plane_radius_to_field_angle(row.r_mm);
-    CHECK(theta / kDeg == Approx(row.theta_deg).margin(5e-6));
-    const double linear = row.r_mm * geo::kPlateScaleArcsecPerMm * kArcsec;
-    CHECK((theta - linear) / kArcsec == Approx(row.minus_linear_arcsec).margin(0.0051));
+    CHECK(theta / deg == Approx(row.theta_deg).margin(5e-6));
+    const double linear = row.r_mm * geo::plate_scale_arcsec_per_mm * arcsec;
+    CHECK((theta - linear) / arcsec == Approx(row.minus_linear_arcsec).margin(0.0051));
     // The vector form keeps the direction and has this length.
     const geo::Vec2 fa = geo::focal_plane_to_field_angle({0.6 * row.r_mm, -0.8 * row.r_mm});
     CHECK(norm(fa) == Approx(theta).epsilon(1e-14));
@@ -246,7 +246,7 @@ TEST_CASE("radial distortion reproduces the engine/data/LSSTCAM.md theta(r) tabl
   CHECK(geo::focal_plane_radius_to_field_angle(0.0) == 0.0);
   // On the axis the scale is the plate scale: 0.2000587 arcsec per 10 um pixel.
   const geo::Vec2 small = geo::focal_plane_to_field_angle({0.01, 0.0});
-  CHECK(small.x / kArcsec == Approx(0.20005867576692737).epsilon(1e-9));
+  CHECK(small.x / arcsec == Approx(0.20005867576692737).epsilon(1e-9));
 }
 
 TEST_CASE("field angle to focal plane inverts the distortion to < 1e-9 mm", "[geometry]") {
@@ -281,8 +281,8 @@ TEST_CASE("rotation convention: rotSkyPos is the position angle of focal-plane +
     CHECK(x.y == Approx(0.0).margin(1e-18));
   }
   SECTION("rotSkyPos 90: +Y East, +X North") {
-    const geo::Vec2 y = geo::field_angle_to_tangent(plus_y, 90.0 * kDeg);
-    const geo::Vec2 x = geo::field_angle_to_tangent(plus_x, 90.0 * kDeg);
+    const geo::Vec2 y = geo::field_angle_to_tangent(plus_y, 90.0 * deg);
+    const geo::Vec2 x = geo::field_angle_to_tangent(plus_x, 90.0 * deg);
     CHECK(y.x == Approx(1e-3));
     CHECK(y.y == Approx(0.0).margin(1e-18));
     CHECK(x.x == Approx(0.0).margin(1e-18));
@@ -290,21 +290,21 @@ TEST_CASE("rotation convention: rotSkyPos is the position angle of focal-plane +
   }
   SECTION("position angle of +Y equals rotSkyPos for any angle, +X is 90 deg behind") {
     for (double rot_deg = -350.0; rot_deg <= 360.0; rot_deg += 12.5) {
-      const geo::Vec2 y = geo::field_angle_to_tangent(plus_y, rot_deg * kDeg);
-      const geo::Vec2 x = geo::field_angle_to_tangent(plus_x, rot_deg * kDeg);
+      const geo::Vec2 y = geo::field_angle_to_tangent(plus_y, rot_deg * deg);
+      const geo::Vec2 x = geo::field_angle_to_tangent(plus_x, rot_deg * deg);
       // Position angle: from North (eta) through East (xi).
       const double pa_y = std::atan2(y.x, y.y);
       const double pa_x = std::atan2(x.x, x.y);
-      CHECK(std::remainder(pa_y - rot_deg * kDeg, 2 * kPi) == Approx(0.0).margin(1e-12));
-      CHECK(std::remainder(pa_x - (rot_deg - 90.0) * kDeg, 2 * kPi) == Approx(0.0).margin(1e-12));
-      const geo::Vec2 back = geo::tangent_to_field_angle(y, rot_deg * kDeg);
+      CHECK(std::remainder(pa_y - rot_deg * deg, 2 * pi) == Approx(0.0).margin(1e-12));
+      CHECK(std::remainder(pa_x - (rot_deg - 90.0) * deg, 2 * pi) == Approx(0.0).margin(1e-12));
+      const geo::Vec2 back = geo::tangent_to_field_angle(y, rot_deg * deg);
       CHECK(back.x == Approx(0.0).margin(1e-18));
       CHECK(back.y == Approx(1e-3).epsilon(1e-14));
     }
   }
   SECTION("on the sky: R22_S11 pixel +y goes North at rotSkyPos 0, East at 90") {
     const geo::Detector& d = *geo::find_detector(94);
-    const geo::RaDec boresight{150.0 * kDeg, -30.0 * kDeg};
+    const geo::RaDec boresight{150.0 * deg, -30.0 * deg};
     const geo::Vec2 c{2047.5, 2001.5};
     const geo::Vec2 up{2047.5, 3001.5};     // 10 mm toward focal-plane +Y
     const geo::Vec2 right{3047.5, 2001.5};  // 10 mm toward focal-plane +X
@@ -315,12 +315,12 @@ TEST_CASE("rotation convention: rotSkyPos is the position angle of focal-plane +
     CHECK(up0.ra == Approx(boresight.ra).margin(1e-12));
     const geo::RaDec right0 = geo::camera_pixel_to_sky(d, right, boresight, 0.0);
     CHECK(right0.ra < boresight.ra);  // West
-    const geo::RaDec up90 = geo::camera_pixel_to_sky(d, up, boresight, 90.0 * kDeg);
+    const geo::RaDec up90 = geo::camera_pixel_to_sky(d, up, boresight, 90.0 * deg);
     CHECK(up90.ra > boresight.ra);  // East
-    const geo::RaDec right90 = geo::camera_pixel_to_sky(d, right, boresight, 90.0 * kDeg);
+    const geo::RaDec right90 = geo::camera_pixel_to_sky(d, right, boresight, 90.0 * deg);
     CHECK(right90.dec > boresight.dec);  // North
     // 10 mm from the axis is 200.0587 arcsec (less 2e-7 arcsec of distortion).
-    CHECK(geo::angular_separation(up0, boresight) / kArcsec == Approx(200.0586).margin(1e-3));
+    CHECK(geo::angular_separation(up0, boresight) / arcsec == Approx(200.0586).margin(1e-3));
   }
 }
 
@@ -345,10 +345,10 @@ TEST_CASE("camera chain agrees with the Python oracle (tests/oracle/camera.py)",
   };
   for (const Case& c : cases) {
     const geo::RaDec got = geo::camera_pixel_to_sky(*geo::find_detector(c.det), {c.x, c.y},
-                                                    {c.ra_deg * kDeg, c.dec_deg * kDeg},
-                                                    c.rot_deg * kDeg);
+                                                    {c.ra_deg * deg, c.dec_deg * deg},
+                                                    c.rot_deg * deg);
     INFO("detector " << c.det << " pixel " << c.x << "," << c.y);
-    CHECK(geo::angular_separation(got, {c.want_ra_deg * kDeg, c.want_dec_deg * kDeg}) / kArcsec <
+    CHECK(geo::angular_separation(got, {c.want_ra_deg * deg, c.want_dec_deg * deg}) / arcsec <
           1e-6);
   }
 }
@@ -367,7 +367,7 @@ TEST_CASE("bbox corners are the grown pixel box in field angle, counter-clockwis
   // A one-pixel box is a 10 um square: about 0.2 arcsec on a side.
   const geo::Quad one = geo::bbox_field_angle_corners(d, {5, 5, 5, 5});
   const double side = std::hypot(one[1].x - one[0].x, one[1].y - one[0].y);
-  CHECK(side / kArcsec == Approx(0.1995).margin(5e-4));
+  CHECK(side / arcsec == Approx(0.1995).margin(5e-4));
   for (const auto& det : geo::all_detectors()) {
     const geo::BBox all{0, 0, det.n_pix_x - 1, det.n_pix_y - 1};
     const geo::Quad whole = geo::bbox_field_angle_corners(det, all);
@@ -401,7 +401,7 @@ TEST_CASE("field angle radius range over a quad", "[geometry]") {
     CHECK(r.min == 0.0);
     CHECK(r.max == Approx(brute(q).max).epsilon(1e-12));
     const double corner_deg = std::hypot(20.48, 20.02) * 20.005867576692737 / 3600;
-    CHECK(r.max / kDeg == Approx(corner_deg).epsilon(1e-5));
+    CHECK(r.max / deg == Approx(corner_deg).epsilon(1e-5));
   }
   SECTION("edge nearest: R22_S12 is closest to the axis along its left edge") {
     const geo::Quad q = whole(95);
@@ -442,7 +442,7 @@ TEST_CASE("field angle radius range over a quad", "[geometry]") {
   }
 }
 
-TEST_CASE("edge bow: distorted bbox edges stay within kBboxEdgeBowBoundRad of their chords",
+TEST_CASE("edge bow: distorted bbox edges stay within max_bbox_edge_bow_bound_rad of their chords",
           "[geometry]") {
   double worst_bound = 0.0;
   double worst_full_edge = 0.0;
@@ -469,11 +469,11 @@ TEST_CASE("edge bow: distorted bbox edges stay within kBboxEdgeBowBoundRad of th
       }
     }
   }
-  CHECK(worst_bound <= geo::kBboxEdgeBowBoundRad);
-  CHECK(worst_bound > 0.95 * geo::kBboxEdgeBowBoundRad);  // the constant is not loose
+  CHECK(worst_bound <= geo::max_bbox_edge_bow_bound_rad);
+  CHECK(worst_bound > 0.95 * geo::max_bbox_edge_bow_bound_rad);  // the constant is not loose
   // Values quoted in camera.hpp and docs/camera.md.
-  CHECK(worst_bound / kArcsec == Approx(0.0834).margin(0.0005));
-  CHECK(worst_full_edge / kArcsec == Approx(0.0233).margin(0.0005));
+  CHECK(worst_bound / arcsec == Approx(0.0834).margin(0.0005));
+  CHECK(worst_full_edge / arcsec == Approx(0.0233).margin(0.0005));
 
   // Random sub-boxes: every edge point within the bound of the chord of its corners.
   std::mt19937_64 rng(3);
@@ -489,10 +489,10 @@ TEST_CASE("edge bow: distorted bbox edges stay within kBboxEdgeBowBoundRad of th
       const double t = j / 16.0;
       const double xm = xl + t * (xh - xl);
       const double ym = yl + t * (yh - yl);
-      CHECK(line_distance(pixel_to_fa(d, {xm, yl}), q[0], q[1]) <= geo::kBboxEdgeBowBoundRad);
-      CHECK(line_distance(pixel_to_fa(d, {xh, ym}), q[1], q[2]) <= geo::kBboxEdgeBowBoundRad);
-      CHECK(line_distance(pixel_to_fa(d, {xm, yh}), q[2], q[3]) <= geo::kBboxEdgeBowBoundRad);
-      CHECK(line_distance(pixel_to_fa(d, {xl, ym}), q[3], q[0]) <= geo::kBboxEdgeBowBoundRad);
+      CHECK(line_distance(pixel_to_fa(d, {xm, yl}), q[0], q[1]) <= geo::max_bbox_edge_bow_bound_rad);
+      CHECK(line_distance(pixel_to_fa(d, {xh, ym}), q[1], q[2]) <= geo::max_bbox_edge_bow_bound_rad);
+      CHECK(line_distance(pixel_to_fa(d, {xm, yh}), q[2], q[3]) <= geo::max_bbox_edge_bow_bound_rad);
+      CHECK(line_distance(pixel_to_fa(d, {xl, ym}), q[3], q[0]) <= geo::max_bbox_edge_bow_bound_rad);
     }
   }
 }
@@ -501,7 +501,7 @@ TEST_CASE("camera field radius", "[geometry]") {
   const double r = geo::camera_field_radius_rad();
   // Largest field angle of any detector corner (outer corners of R14_S02, R30_S20, R34_S22);
   // quoted in camera.hpp and docs/camera.md, and the same as oracle camera.fov_radius_deg().
-  CHECK(r / kDeg == Approx(2.04807).margin(1e-5));
+  CHECK(r / deg == Approx(2.04807).margin(1e-5));
   for (const auto& d : geo::all_detectors()) {
     const geo::Quad q = geo::bbox_field_angle_corners(d, {0, 0, d.n_pix_x - 1, d.n_pix_y - 1});
     CHECK(geo::field_angle_radius_range(q).max <= r);

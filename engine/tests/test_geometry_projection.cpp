@@ -3,9 +3,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numbers>
 #include <random>
 
+#include "common/angles.hpp"
 #include "geometry/gnomonic.hpp"
 #include "geometry/tan_wcs.hpp"
 
@@ -13,14 +13,14 @@ namespace geo = satveto::geometry;
 
 namespace {
 
-constexpr double kPi = std::numbers::pi;
-constexpr double kDeg = kPi / 180.0;
-constexpr double kArcsec = kDeg / 3600.0;
+using satveto::common::arcsec;
+using satveto::common::deg;
+using satveto::common::pi;
 
 // Uniform random direction on the sphere.
 geo::RaDec random_direction(std::mt19937_64& rng) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
-  return {2 * kPi * u(rng), std::asin(2 * u(rng) - 1)};
+  return {2 * pi * u(rng), std::asin(2 * u(rng) - 1)};
 }
 
 // A direction at angular distance rho and position angle pa from `center` (independent of
@@ -30,8 +30,8 @@ geo::RaDec offset_direction(geo::RaDec c, double rho, double pa) {
       std::asin(std::sin(c.dec) * std::cos(rho) + std::cos(c.dec) * std::sin(rho) * std::cos(pa));
   const double dra = std::atan2(std::sin(pa) * std::sin(rho) * std::cos(c.dec),
                                 std::cos(rho) - std::sin(c.dec) * std::sin(dec));
-  double ra = std::fmod(c.ra + dra, 2 * kPi);
-  if (ra < 0) ra += 2 * kPi;
+  double ra = std::fmod(c.ra + dra, 2 * pi);
+  if (ra < 0) ra += 2 * pi;
   return {ra, dec};
 }
 
@@ -39,23 +39,23 @@ geo::RaDec offset_direction(geo::RaDec c, double rho, double pa) {
 
 TEST_CASE("gnomonic projection: definition, round trips, hemisphere", "[geometry]") {
   SECTION("xi toward East, eta toward North, |(xi, eta)| = tan(distance)") {
-    const geo::RaDec c{150.0 * kDeg, -30.0 * kDeg};
+    const geo::RaDec c{150.0 * deg, -30.0 * deg};
     bool front = false;
-    const geo::Vec2 north = geo::sky_to_tangent({c.ra, c.dec + 1.0 * kDeg}, c, &front);
+    const geo::Vec2 north = geo::sky_to_tangent({c.ra, c.dec + 1.0 * deg}, c, &front);
     CHECK(front);
     CHECK(north.x == Approx(0.0).margin(1e-15));
-    CHECK(north.y == Approx(std::tan(1.0 * kDeg)).epsilon(1e-13));
+    CHECK(north.y == Approx(std::tan(1.0 * deg)).epsilon(1e-13));
     const geo::Vec2 east = geo::sky_to_tangent({c.ra + 0.01, c.dec}, c, nullptr);
     CHECK(east.x > 0.0);
     std::mt19937_64 rng(1);
     std::uniform_real_distribution<double> u(0.0, 1.0);
     for (int i = 0; i < 500; ++i) {
-      const double rho = 3.0 * kDeg * u(rng);
-      const double pa = 2 * kPi * u(rng);
+      const double rho = 3.0 * deg * u(rng);
+      const double pa = 2 * pi * u(rng);
       const geo::Vec2 t = geo::sky_to_tangent(offset_direction(c, rho, pa), c, nullptr);
       CHECK(std::hypot(t.x, t.y) == Approx(std::tan(rho)).margin(1e-15).epsilon(1e-11));
       if (rho > 1e-6) {
-        CHECK(std::remainder(std::atan2(t.x, t.y) - pa, 2 * kPi) == Approx(0.0).margin(1e-9));
+        CHECK(std::remainder(std::atan2(t.x, t.y) - pa, 2 * pi) == Approx(0.0).margin(1e-9));
       }
     }
   }
@@ -63,21 +63,21 @@ TEST_CASE("gnomonic projection: definition, round trips, hemisphere", "[geometry
     std::mt19937_64 rng(2);
     std::uniform_real_distribution<double> u(0.0, 1.0);
     const geo::RaDec special[] = {{0.0, 0.0},
-                                  {2 * kPi - 1e-9, 0.3},
-                                  {1.0, kPi / 2},
-                                  {4.0, -kPi / 2},
-                                  {0.0, kPi / 2 - 1e-7},
-                                  {3.0, -kPi / 2 + 1e-9}};
+                                  {2 * pi - 1e-9, 0.3},
+                                  {1.0, pi / 2},
+                                  {4.0, -pi / 2},
+                                  {0.0, pi / 2 - 1e-7},
+                                  {3.0, -pi / 2 + 1e-9}};
     for (int i = 0; i < 3000; ++i) {
       const geo::RaDec c = i < 6 ? special[i] : random_direction(rng);
-      const geo::RaDec p = offset_direction(c, 5.0 * kDeg * u(rng), 2 * kPi * u(rng));
+      const geo::RaDec p = offset_direction(c, 5.0 * deg * u(rng), 2 * pi * u(rng));
       bool front = false;
       const geo::Vec2 t = geo::sky_to_tangent(p, c, &front);
       REQUIRE(front);
       const geo::RaDec back = geo::tangent_to_sky(t, c);
       CHECK(geo::angular_separation(back, p) < 1e-13);
       CHECK(back.ra >= 0.0);
-      CHECK(back.ra < 2 * kPi);
+      CHECK(back.ra < 2 * pi);
       const geo::Vec2 t2 = geo::sky_to_tangent(geo::tangent_to_sky(t, c), c, nullptr);
       CHECK(std::hypot(t2.x - t.x, t2.y - t.y) < 1e-13);
     }
@@ -85,24 +85,24 @@ TEST_CASE("gnomonic projection: definition, round trips, hemisphere", "[geometry
   SECTION("the far hemisphere is refused") {
     const geo::RaDec c{1.0, 0.5};
     bool front = true;
-    const geo::Vec2 t = geo::sky_to_tangent({1.0 + kPi, -0.5}, c, &front);
+    const geo::Vec2 t = geo::sky_to_tangent({1.0 + pi, -0.5}, c, &front);
     CHECK_FALSE(front);
     CHECK(std::isnan(t.x));
     CHECK(std::isnan(t.y));
-    geo::sky_to_tangent(offset_direction(c, 90.5 * kDeg, 1.0), c, &front);
+    geo::sky_to_tangent(offset_direction(c, 90.5 * deg, 1.0), c, &front);
     CHECK_FALSE(front);
-    geo::sky_to_tangent(offset_direction(c, 89.5 * kDeg, 1.0), c, &front);
+    geo::sky_to_tangent(offset_direction(c, 89.5 * deg, 1.0), c, &front);
     CHECK(front);
   }
   SECTION("angular separation") {
-    CHECK(geo::angular_separation({0.0, 0.0}, {kPi, 0.0}) == Approx(kPi));
-    CHECK(geo::angular_separation({0.3, kPi / 2}, {2.0, kPi / 2}) == Approx(0.0).margin(1e-15));
+    CHECK(geo::angular_separation({0.0, 0.0}, {pi, 0.0}) == Approx(pi));
+    CHECK(geo::angular_separation({0.3, pi / 2}, {2.0, pi / 2}) == Approx(0.0).margin(1e-15));
     CHECK(geo::angular_separation({1.0, 0.2}, {1.0, 0.2 + 1e-10}) == Approx(1e-10).epsilon(1e-6));
   }
 }
 
 TEST_CASE("tangent-plane distances overstate angles by at most sec^2(radius)", "[geometry]") {
-  const double radius = 2.2 * kDeg;
+  const double radius = 2.2 * deg;
   const geo::SeparationRatioBounds b = geo::tangent_separation_ratio_bounds(radius);
   CHECK(b.max == 1.0);
   CHECK(b.min == Approx(0.998526).margin(1e-6));
@@ -116,9 +116,9 @@ TEST_CASE("tangent-plane distances overstate angles by at most sec^2(radius)", "
     // Uniform over the cap's area, plus pairs on the rim (where the bound is reached).
     const double rho1 = i % 4 == 0 ? radius : radius * std::sqrt(u(rng));
     const double rho2 = i % 4 == 0 ? radius : radius * std::sqrt(u(rng));
-    const geo::RaDec p1 = offset_direction(c, rho1, 2 * kPi * u(rng));
-    const geo::RaDec p2 = i % 8 == 0 ? offset_direction(p1, 1e-3 * u(rng), 2 * kPi * u(rng))
-                                     : offset_direction(c, rho2, 2 * kPi * u(rng));
+    const geo::RaDec p1 = offset_direction(c, rho1, 2 * pi * u(rng));
+    const geo::RaDec p2 = i % 8 == 0 ? offset_direction(p1, 1e-3 * u(rng), 2 * pi * u(rng))
+                                     : offset_direction(c, rho2, 2 * pi * u(rng));
     if (geo::angular_separation(c, p2) > radius) continue;
     const geo::Vec2 t1 = geo::sky_to_tangent(p1, c, nullptr);
     const geo::Vec2 t2 = geo::sky_to_tangent(p2, c, nullptr);
@@ -165,11 +165,11 @@ TEST_CASE("TAN WCS pixel -> sky agrees with astropy.wcs", "[geometry]") {
     const geo::TanWcs wcs =
         geo::tan_wcs_from_degrees(c.crval[0], c.crval[1], {c.crpix[0], c.crpix[1]}, c.cd);
     const geo::RaDec got = geo::wcs_pixel_to_sky(wcs, {c.pixel0[0], c.pixel0[1]});
-    const geo::RaDec want{c.want_ra_deg * kDeg, c.want_dec_deg * kDeg};
+    const geo::RaDec want{c.want_ra_deg * deg, c.want_dec_deg * deg};
     INFO("crval " << c.crval[0] << "," << c.crval[1] << " pixel " << c.pixel0[0] << ","
                   << c.pixel0[1]);
-    CHECK(geo::angular_separation(got, want) / kArcsec < 1e-6);
-    CHECK(got.dec / kDeg == Approx(c.want_dec_deg).margin(1e-10));
+    CHECK(geo::angular_separation(got, want) / arcsec < 1e-6);
+    CHECK(got.dec / deg == Approx(c.want_dec_deg).margin(1e-10));
     // Back to the pixel.
     bool front = false;
     const geo::Vec2 back = geo::wcs_sky_to_pixel(wcs, got, &front);
@@ -183,8 +183,8 @@ TEST_CASE("TAN WCS: CRPIX is 1-based, and it matches the gnomonic projection", "
   const double cd[2][2] = {{-5.5e-5, 0.0}, {0.0, 5.5e-5}};
   const geo::TanWcs wcs = geo::tan_wcs_from_degrees(150.2, -30.1, {2036.0, 2000.0}, cd);
   const geo::RaDec ref = geo::wcs_pixel_to_sky(wcs, {2035.0, 1999.0});
-  CHECK(ref.ra / kDeg == Approx(150.2).epsilon(1e-15));
-  CHECK(ref.dec / kDeg == Approx(-30.1).epsilon(1e-15));
+  CHECK(ref.ra / deg == Approx(150.2).epsilon(1e-15));
+  CHECK(ref.dec / deg == Approx(-30.1).epsilon(1e-15));
   // With LONPOLE 180, intermediate coordinates are the standard coordinates (xi, eta).
   std::mt19937_64 rng(9);
   std::uniform_real_distribution<double> u(-5000.0, 5000.0);
@@ -206,7 +206,7 @@ TEST_CASE("TAN WCS: CRPIX is 1-based, and it matches the gnomonic projection", "
     CHECK(back.y == Approx(p.y).margin(1e-6));
   }
   bool front = true;
-  const geo::Vec2 behind = geo::wcs_sky_to_pixel(wcs, {wcs.crval.ra + kPi, -wcs.crval.dec}, &front);
+  const geo::Vec2 behind = geo::wcs_sky_to_pixel(wcs, {wcs.crval.ra + pi, -wcs.crval.dec}, &front);
   CHECK_FALSE(front);
   CHECK(std::isnan(behind.x));
 }

@@ -1,7 +1,8 @@
 // Matching building blocks: plane geometry, the tolerance model, the visit cache, and the
 // veto of source boxes against synthetic tracks (the end-to-end check against a brute-force
 // oracle lives in the Python suite).
-#include "engine/visit_cache.hpp"
+#include "common/angles.hpp"
+#include "state/visit_cache.hpp"
 #include "geometry/camera.hpp"
 #include "matching/plane.hpp"
 #include "matching/tolerance.hpp"
@@ -61,7 +62,7 @@ TEST_CASE("tolerance model follows docs/design.md", "[matching]") {
     // atan((1 + 2*1.5) km / 1000 km) = 4 mrad, far above the 10" floor.
     REQUIRE(t.corridor_rad(1.5, 1000.0) == Approx(std::atan(4.0 / 1000.0)));
     REQUIRE(t.corridor_rad(-1.5, 1000.0) == Approx(std::atan(4.0 / 1000.0)));  // epoch after the visit
-    REQUIRE(t.corridor_rad(0.0, 1e6) == Approx(10 * matching::arcsec));        // the floor
+    REQUIRE(t.corridor_rad(0.0, 1e6) == Approx(10 * common::arcsec));        // the floor
     REQUIRE(t.time_pad_s(2.0, 5.5) == Approx((3.0 + 8.0) / 5.5 + 1.0));
 }
 
@@ -97,11 +98,11 @@ matching::VisitTracks visit_with_track_through(const geometry::Detector& d, std:
     const geometry::BBox whole{0, 0, d.n_pix_x - 1, d.n_pix_y - 1};
     const geometry::Quad fa = geometry::bbox_field_angle_corners(d, whole);
     const geometry::Vec2 centre{(fa[0].x + fa[2].x) / 2, (fa[0].y + fa[2].y) / 2};
-    const geometry::Vec2 c = geometry::field_angle_to_tangent(centre, rotation_deg.value_or(0.0) * M_PI / 180.0);
+    const geometry::Vec2 c = geometry::field_angle_to_tangent(centre, rotation_deg.value_or(0.0) * common::deg);
     matching::TrackSegment s;
     s.a = {c.x - 0.01, c.y};
     s.b = {c.x + 0.01, c.y};
-    s.reach = 20 * matching::arcsec;
+    s.reach = 20 * common::arcsec;
     matching::segment_radius_range(s.a, s.b, s.r_min, s.r_max);
     v.segments.push_back(s);
     v.by_detector.assign(205, {});

@@ -1,5 +1,5 @@
 // Command-line parsing: every bad flag is refused with its name in the message.
-#include "engine/options.hpp"
+#include "daemon/options.hpp"
 
 #include <catch2/catch.hpp>
 

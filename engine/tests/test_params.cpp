@@ -1,6 +1,6 @@
 // Params: typed access whose errors name the field, including nested fields.
-#include "rpc/errors.hpp"
-#include "rpc/params.hpp"
+#include "methods/rpc_errors.hpp"
+#include "methods/rpc_params.hpp"
 
 #include <catch2/catch.hpp>
 

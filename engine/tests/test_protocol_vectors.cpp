@@ -1,8 +1,9 @@
 // The golden vectors of protocol/: msgpack-c reads and writes them byte for byte, and the
 // dispatcher answers the deterministic ones exactly.
-#include "engine/methods.hpp"
-#include "engine/state.hpp"
+#include "methods/services.hpp"
 #include "rpc/dispatcher.hpp"
+#include "rpc/method_table.hpp"
+#include "state/state.hpp"
 
 #include <catch2/catch.hpp>
 #include <msgpack.hpp>
@@ -47,7 +48,7 @@ TEST_CASE("the engine answers the engine_exact vectors with exactly the golden b
     satveto::engine::EngineServices services(state, 8);
     satveto::rpc::ConnectionCounters connections;
     satveto::rpc::Dispatcher dispatcher;
-    satveto::engine::register_methods(dispatcher, services, connections);
+    satveto::rpc::register_methods(dispatcher, services, connections);
 
     std::ifstream names(vectors_dir / "engine_exact.txt");
     std::string name;
@@ -70,7 +71,7 @@ TEST_CASE("ping reports the documented fields and no catalog before one is loade
     satveto::engine::EngineServices services(state, 8);
     satveto::rpc::ConnectionCounters connections;
     satveto::rpc::Dispatcher dispatcher;
-    satveto::engine::register_methods(dispatcher, services, connections);
+    satveto::rpc::register_methods(dispatcher, services, connections);
     const std::string request = read_bytes(vectors_dir / "ping.request.msgpack");
     const msgpack::sbuffer reply =
         dispatcher.handle(std::span(reinterpret_cast<const std::uint8_t*>(request.data()), request.size()));

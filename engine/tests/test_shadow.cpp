@@ -1,6 +1,7 @@
 // Earth's shadow for matching.require_sunlit: the umbra test against an independent
 // eclipse-geometry check, and visits that leave out a dark object and keep a lit one.
-#include "engine/catalog_build.hpp"
+#include "common/angles.hpp"
+#include "methods/catalog_build.hpp"
 #include "frames/frames.hpp"
 #include "frames/time_scales.hpp"
 #include "matching/precompute.hpp"
@@ -63,7 +64,7 @@ TEST_CASE("the umbra test never calls a point dark that sees any of the Sun", "[
 
 namespace {
 
-std::shared_ptr<engine::Catalog> one_leo(double raan_deg, double mean_anomaly_deg) {
+std::shared_ptr<catalog::Catalog> one_leo(double raan_deg, double mean_anomaly_deg) {
     msgpack::sbuffer buffer;
     msgpack::packer<msgpack::sbuffer> p(buffer);
     p.pack_array(1);
@@ -103,7 +104,7 @@ TEST_CASE("require_sunlit leaves out an object dark all visit long and keeps a l
         const double mid_tai = frames::mjd_tai_from_utc(want_dark ? 61212.0 + 4.5 / 24.0 : 61211.0 + 23.5 / 24.0);
         const frames::FrameSnapshot frame(mid_tai, frames::rubin_site());
         const Vec3 sun = matching::sun_geocentric_km(mid_tai);
-        std::shared_ptr<engine::Catalog> found;
+        std::shared_ptr<catalog::Catalog> found;
         double best = INFINITY;
         for (int raan = 0; raan < 360; raan += 10)
             for (int anomaly = 0; anomaly < 360; anomaly += 5) {
@@ -134,8 +135,8 @@ TEST_CASE("require_sunlit leaves out an object dark all visit long and keeps a l
         params.visit_id = 7;
         params.exposure_start_mjd = mid_tai - 15.0 / 86400.0;
         params.exposure_end_mjd = mid_tai + 15.0 / 86400.0;
-        params.boresight_ra_deg = ra * 180.0 / M_PI;
-        params.boresight_dec_deg = dec * 180.0 / M_PI;
+        params.boresight_ra_deg = ra / common::deg;
+        params.boresight_dec_deg = dec / common::deg;
         const auto table = std::make_shared<const frames::EarthOrientation>();
         const matching::ToleranceModel tolerance;
         const auto every = matching::precompute_visit(*found, params, tolerance, frames::rubin_site(), table,

@@ -2,6 +2,7 @@
 // its secrecy limits, the segment-to-polygon distance, and the veto of sky quads against
 // synthetic tracks.  (The end-to-end check against a dense spherical brute force is in
 // tests/accuracy/test_sky_corners_oracle.py.)
+#include "common/angles.hpp"
 #include "frames/frames.hpp"
 #include "geometry/camera.hpp"
 #include "geometry/sky_quad.hpp"
@@ -21,8 +22,8 @@ using geometry::Vec2;
 
 namespace {
 
-constexpr double deg = M_PI / 180.0;
-constexpr double arcsec = deg / 3600.0;
+using satveto::common::arcsec;
+using satveto::common::deg;
 
 // Signed area (positive counter-clockwise), as a fan from v[0] so that rounding is relative
 // to the polygon's size, not to its distance from the origin.

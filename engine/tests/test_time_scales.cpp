@@ -1,6 +1,7 @@
 // Time scales: TAI <-> UTC with ERFA's leap seconds, across the leap second at the end of
 // 2016, and a visit whose exposure spans 2016-12-31T23:59:60 UTC.
-#include "engine/catalog_build.hpp"
+#include "common/angles.hpp"
+#include "methods/catalog_build.hpp"
 #include "frames/frames.hpp"
 #include "frames/time_scales.hpp"
 #include "matching/precompute.hpp"
@@ -89,7 +90,7 @@ void pack_elements(msgpack::packer<msgpack::sbuffer>& p, double raan_deg, double
     p.pack(0.0);
 }
 
-std::shared_ptr<engine::Catalog> one_object_catalog(double raan_deg, double mean_anomaly_deg) {
+std::shared_ptr<catalog::Catalog> one_object_catalog(double raan_deg, double mean_anomaly_deg) {
     msgpack::sbuffer buffer;
     msgpack::packer<msgpack::sbuffer> p(buffer);
     p.pack_array(1);
@@ -107,7 +108,7 @@ double utc_by_hand(double tai_seconds_after_2017) {
 }
 
 // Star-frame direction of the catalog's object at a TAI instant, with the UTC given by hand.
-frames::Vec3 seen_at(const engine::Catalog& catalog, const frames::FrameSnapshot& frame, double tai_seconds) {
+frames::Vec3 seen_at(const catalog::Catalog& catalog, const frames::FrameSnapshot& frame, double tai_seconds) {
     const sgp4::Satellite& satellite = catalog.satellites[0];
     const sgp4::StateVector s =
         sgp4::propagate(satellite, sgp4::minutes_since_epoch(satellite, utc_by_hand(tai_seconds)));
@@ -142,7 +143,7 @@ TEST_CASE("a visit whose exposure spans 2016-12-31T23:59:60 UTC is matched in TA
     const double start_s = 10.0, end_s = 40.0;
     const double mid_tai = mjd_2017 + 0.5 * (start_s + end_s) / day_s;
     const frames::FrameSnapshot frame(mid_tai, frames::rubin_site());
-    std::shared_ptr<engine::Catalog> catalog;
+    std::shared_ptr<catalog::Catalog> catalog;
     double best_range = INFINITY;
     for (int raan = 0; raan < 360; raan += 10)
         for (int anomaly = 0; anomaly < 360; anomaly += 5) {
@@ -164,8 +165,8 @@ TEST_CASE("a visit whose exposure spans 2016-12-31T23:59:60 UTC is matched in TA
     params.exposure_start_mjd = mjd_2017 + start_s / day_s;
     params.exposure_end_mjd = mjd_2017 + end_s / day_s;
     params.time_scale = frames::TimeScale::tai;
-    params.boresight_ra_deg = ra * 180.0 / M_PI;
-    params.boresight_dec_deg = dec * 180.0 / M_PI;
+    params.boresight_ra_deg = ra / common::deg;
+    params.boresight_dec_deg = dec / common::deg;
     params.rotation_deg = 0.0;
     const matching::ToleranceModel tolerance;
     const auto no_table = std::make_shared<const frames::EarthOrientation>();
@@ -179,7 +180,7 @@ TEST_CASE("a visit whose exposure spans 2016-12-31T23:59:60 UTC is matched in TA
     for (double t = end_s - 3.0; t <= end_s; t += 0.25) {
         double to_track = 0;
         REQUIRE(beyond_reach(visit, basis, seen_at(*catalog, frame, t), &to_track) < 0.0);
-        REQUIRE(to_track < 0.6 * matching::arcsec);
+        REQUIRE(to_track < 0.6 * common::arcsec);
     }
     // The track stops at the end of the padded window: 0.6 s later (4 km along a LEO track,
     // several corridor widths) nothing reaches.  An engine a second late across the leap

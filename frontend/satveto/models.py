@@ -13,16 +13,27 @@ from typing import Annotated, Any, Literal
 
 from msgspec import Meta, Struct
 
-MAX_ID = (1 << 63) - 1  # ids fit a signed 64-bit integer on every side (engine, AP databases)
+# Request rules (protocol/README.md, "Request rules"): checked here for the HTTP error, and
+# again by the engine with the same numbers (engine/src/methods/request_rules.hpp);
+# tests/package/test_request_rules.py compares the three.  The config-owned ones (exposure
+# length, source count, footprint span, site, tolerance) are bounded in satveto.runtime.config.
+MJD_MIN = 15020.0  # 1900-01-01
+MJD_MAX = 88069.0  # 2100-01-01
+RA_MAX_DEG = 360.0  # RA in [0, 360)
+DEC_MAX_ABS_DEG = 90.0
+ROTATION_MAX_ABS_DEG = 360.0
+PIXEL_SCALE_MIN_DEG = 1e-7  # sqrt(|det cd|) of a WCS, exclusive
+PIXEL_SCALE_MAX_DEG = 0.01  # exclusive
+ID_MAX = (1 << 63) - 1  # ids fit a signed 64-bit integer on every side (engine, AP databases)
 MAX_DETECTOR = (1 << 31) - 1  # the engine decides which detectors exist
 MAX_PIXEL = (1 << 31) - 1
 
-Id = Annotated[int, Meta(ge=0, le=MAX_ID)]
+Id = Annotated[int, Meta(ge=0, le=ID_MAX)]
 DetectorId = Annotated[int, Meta(ge=0, le=MAX_DETECTOR)]
-Mjd = Annotated[float, Meta(ge=0.0, lt=100000.0)]
-Ra = Annotated[float, Meta(ge=0.0, lt=360.0)]
-Dec = Annotated[float, Meta(ge=-90.0, le=90.0)]
-Rotation = Annotated[float, Meta(ge=-360.0, le=360.0)]
+Mjd = Annotated[float, Meta(ge=MJD_MIN, le=MJD_MAX)]
+Ra = Annotated[float, Meta(ge=0.0, lt=RA_MAX_DEG)]
+Dec = Annotated[float, Meta(ge=-DEC_MAX_ABS_DEG, le=DEC_MAX_ABS_DEG)]
+Rotation = Annotated[float, Meta(ge=-ROTATION_MAX_ABS_DEG, le=ROTATION_MAX_ABS_DEG)]
 Pixel = Annotated[int, Meta(ge=0, le=MAX_PIXEL)]
 Finite = Annotated[float, Meta(ge=-1e300, le=1e300)]
 TimeScale = Literal["tai", "utc"]

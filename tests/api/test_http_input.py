@@ -231,7 +231,7 @@ STRICT = [
     ),
     (
         b'{"visit_id": 1, "detector_id": 1, "diasources": [], "visit": {"visit_id": 1,'
-        b' "exposure_start_mjd": 0, "exposure_end_mjd": 1e-4, "boresight_ra": 1,'
+        b' "exposure_start_mjd": 61000, "exposure_end_mjd": 61000.0001, "boresight_ra": 1,'
         b' "boresight_dec": 2, "visit_id": 1}}',
         "visit.visit_id: duplicate key",
     ),

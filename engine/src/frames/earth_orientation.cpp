@@ -1,5 +1,6 @@
 #include "frames/earth_orientation.hpp"
 
+#include "common/angles.hpp"
 #include "frames/time_scales.hpp"
 
 #include <algorithm>
@@ -8,7 +9,6 @@
 namespace satveto::frames {
 namespace {
 
-constexpr double arcsec_rad = M_PI / (180.0 * 3600.0);
 constexpr double utc_max_ut1_offset_s = 0.9;       // |UT1 - UTC| < 0.9 s by the definition of UTC
 constexpr double max_pole_arcsec = 0.7;            // |x_p|, |y_p| have stayed below 0.6"
 constexpr double observed_ut1_error_s = 1e-3;
@@ -47,8 +47,8 @@ std::string EarthOrientation::build(const std::vector<double>& mjd_utc, const st
         t.mjd_utc_.push_back(mjd_utc[i]);
         t.ut1_minus_utc_s_.push_back(ut1_utc_s[i]);
         t.ut1_minus_tai_s_.push_back(ut1_utc_s[i] - tai_minus_utc_s(mjd_utc[i]));
-        t.xp_rad_.push_back(xp_arcsec[i] * arcsec_rad);
-        t.yp_rad_.push_back(yp_arcsec[i] * arcsec_rad);
+        t.xp_rad_.push_back(xp_arcsec[i] * common::arcsec);
+        t.yp_rad_.push_back(yp_arcsec[i] * common::arcsec);
     }
     if (!(last_observed_mjd >= mjd_utc.front() - 1.0 && last_observed_mjd <= mjd_utc.back()))
         return "last_observed_mjd: must lie within the table";
@@ -63,7 +63,7 @@ EarthOrientationSample EarthOrientation::at(double mjd_tai) const {
     if (!has_table()) {
         s.ut1_minus_tai_s = -tai_minus_utc_s(mjd_utc);
         s.ut1_error_s = utc_max_ut1_offset_s;
-        s.pole_error_rad = max_pole_arcsec * arcsec_rad;
+        s.pole_error_rad = max_pole_arcsec * common::arcsec;
         return s;
     }
     const std::size_t n = mjd_utc_.size();
@@ -85,7 +85,7 @@ EarthOrientationSample EarthOrientation::at(double mjd_tai) const {
                              utc_max_ut1_offset_s + std::fabs(ut1_minus_utc_s_[k]));
         pole_error_arcsec = std::min(
             pole_error_arcsec + drift_pole_arcsec_per_day * days_out,
-            max_pole_arcsec + std::max(std::fabs(xp_rad_[k]), std::fabs(yp_rad_[k])) / arcsec_rad);
+            max_pole_arcsec + std::max(std::fabs(xp_rad_[k]), std::fabs(yp_rad_[k])) / common::arcsec);
     } else {
         const auto upper = std::upper_bound(mjd_utc_.begin(), mjd_utc_.end(), mjd_utc);
         const auto k = static_cast<std::size_t>(upper - mjd_utc_.begin()) - 1;
@@ -96,7 +96,7 @@ EarthOrientationSample EarthOrientation::at(double mjd_tai) const {
         s.yp_rad = lerp(yp_rad_);
     }
     s.ut1_error_s = ut1_error;
-    s.pole_error_rad = pole_error_arcsec * arcsec_rad;
+    s.pole_error_rad = pole_error_arcsec * common::arcsec;
     return s;
 }
 

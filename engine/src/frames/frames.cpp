@@ -1,5 +1,6 @@
 #include "frames/frames.hpp"
 
+#include "common/angles.hpp"
 #include "frames/star_frame.hpp"
 #include "frames/time_scales.hpp"
 
@@ -11,7 +12,6 @@ namespace satveto::frames {
 namespace {
 
 constexpr double mjd_zero_jd = 2400000.5;
-constexpr double deg = M_PI / 180.0;
 
 Vec3 multiply(const Mat3& m, const Vec3& v) {
     return {m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
@@ -32,7 +32,7 @@ JulianDate julian_date_of_mjd(double mjd) {
     return {mjd_zero_jd + whole, mjd - whole};
 }
 
-Site rubin_site() { return {-30.244639 * deg, -70.749417 * deg, 2663.0}; }
+Site rubin_site() { return {-30.244639 * common::deg, -70.749417 * common::deg, 2663.0}; }
 
 Vec3 site_itrs_km(const Site& site) {
     double xyz_m[3];

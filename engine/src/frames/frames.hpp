@@ -19,6 +19,7 @@
 // barycentric velocity for it.
 #pragma once
 
+#include "common/angles.hpp"
 #include "frames/earth_orientation.hpp"
 
 #include <array>
@@ -108,6 +109,6 @@ Vec3 unit_vector(double ra_rad, double dec_rad);
 void ra_dec_of(const Vec3& v, double& ra_rad, double& dec_rad);
 
 // Rate of GMST 1982 (rad per day of UT1) used to advance sidereal time within a snapshot.
-inline constexpr double earth_rotation_rad_per_day = 2.0 * M_PI * 1.002737909350795;
+inline constexpr double earth_rotation_rad_per_day = common::two_pi * 1.002737909350795;
 
 }  // namespace satveto::frames

@@ -1,10 +1,11 @@
 // LSSTCam camera model (see camera.hpp for the chain and conventions).
 #include "geometry/camera.hpp"
 
+#include "common/angles.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numbers>
 
 #include "geometry/gnomonic.hpp"
 
@@ -16,16 +17,15 @@ namespace {
 
 // find_detector indexes the table directly; that needs ids 0..N-1 in order.
 constexpr bool ids_are_positions() {
-  for (int i = 0; i < kDetectorTableSize; ++i) {
-    if (kDetectorTable[i].id != i) return false;
+  for (int i = 0; i < detector_table_size; ++i) {
+    if (detector_table[i].id != i) return false;
   }
   return true;
 }
-static_assert(kDetectorTableSize == 205, "LSSTCam has 205 detectors");
+static_assert(detector_table_size == 205, "LSSTCam has 205 detectors");
 static_assert(ids_are_positions(), "detector table must be ordered by id, ids 0..N-1");
 
-constexpr double kArcsecToRad = std::numbers::pi / (180.0 * 3600.0);
-constexpr double kPlateScaleRadPerMm = kPlateScaleArcsecPerMm * kArcsecToRad;
+constexpr double plate_scale_rad_per_mm = plate_scale_arcsec_per_mm * common::arcsec;
 
 struct CosSin {
   double c;
@@ -36,7 +36,7 @@ struct CosSin {
 // yaw of 90 maps pixel +x exactly onto focal-plane +y instead of leaving a 6e-17 cross term.
 CosSin cos_sin_deg(double angle_deg) noexcept {
   const double quarter_turns = std::floor(angle_deg / 90.0);
-  const double rest_rad = (angle_deg - 90.0 * quarter_turns) * (std::numbers::pi / 180.0);
+  const double rest_rad = (angle_deg - 90.0 * quarter_turns) * common::deg;
   double c = std::cos(rest_rad);
   double s = std::sin(rest_rad);
   // Rotate (c, s) by the whole quarter turns.
@@ -58,12 +58,12 @@ double pixel_size_mm(const Detector& d) noexcept { return d.pixel_size_um / 1000
 
 // theta(r) / (scale * r) = 1 + c3 r^2 + c5 r^4, as a function of r^2 (mm^2).
 double radial_factor(double r2_mm2) noexcept {
-  return 1.0 + r2_mm2 * (kRadialCoeff3PerMm2 + r2_mm2 * kRadialCoeff5PerMm4);
+  return 1.0 + r2_mm2 * (radial_coeff3_per_mm2 + r2_mm2 * radial_coeff5_per_mm4);
 }
 
 // d theta / dr / scale = 1 + 3 c3 r^2 + 5 c5 r^4.
 double radial_derivative_factor(double r2_mm2) noexcept {
-  return 1.0 + r2_mm2 * (3.0 * kRadialCoeff3PerMm2 + 5.0 * r2_mm2 * kRadialCoeff5PerMm4);
+  return 1.0 + r2_mm2 * (3.0 * radial_coeff3_per_mm2 + 5.0 * r2_mm2 * radial_coeff5_per_mm4);
 }
 
 // Distance from the origin to the segment [a, b].
@@ -102,12 +102,12 @@ Quad detector_focal_plane_corners(const Detector& d) noexcept {
 }  // namespace
 
 std::span<const Detector> all_detectors() noexcept {
-  return std::span<const Detector>(kDetectorTable, kDetectorTableSize);
+  return std::span<const Detector>(detector_table, detector_table_size);
 }
 
 const Detector* find_detector(int id) noexcept {
-  if (id < 0 || id >= kDetectorTableSize) return nullptr;
-  return &kDetectorTable[id];
+  if (id < 0 || id >= detector_table_size) return nullptr;
+  return &detector_table[id];
 }
 
 Vec2 pixel_to_focal_plane(const Detector& detector, Vec2 pixel) noexcept {
@@ -137,7 +137,7 @@ bool pixel_in_detector(const Detector& detector, Vec2 pixel) noexcept {
 }
 
 double focal_plane_radius_to_field_angle(double r_mm) noexcept {
-  return kPlateScaleRadPerMm * r_mm * radial_factor(r_mm * r_mm);
+  return plate_scale_rad_per_mm * r_mm * radial_factor(r_mm * r_mm);
 }
 
 double field_angle_to_focal_plane_radius(double theta_rad) noexcept {
@@ -146,10 +146,10 @@ double field_angle_to_focal_plane_radius(double theta_rad) noexcept {
   // from the linear guess r = theta / scale (left of the root) climbs monotonically to it
   // without overshooting; it stops when the step is below 1e-12 mm or when the derivative
   // vanishes (theta beyond the polynomial's maximum, r ~ 3300 mm).
-  double r = theta_rad / kPlateScaleRadPerMm;
+  double r = theta_rad / plate_scale_rad_per_mm;
   for (int iter = 0; iter < 100; ++iter) {
     const double f = focal_plane_radius_to_field_angle(r) - theta_rad;
-    const double df = kPlateScaleRadPerMm * radial_derivative_factor(r * r);
+    const double df = plate_scale_rad_per_mm * radial_derivative_factor(r * r);
     if (!(df > 0.0)) break;
     const double step = f / df;
     r -= step;
@@ -161,7 +161,7 @@ double field_angle_to_focal_plane_radius(double theta_rad) noexcept {
 Vec2 focal_plane_to_field_angle(Vec2 focal_plane_mm) noexcept {
   // theta(r) / r, written without the division so the axis (r = 0) needs no special case.
   const double r2 = focal_plane_mm.x * focal_plane_mm.x + focal_plane_mm.y * focal_plane_mm.y;
-  const double k = kPlateScaleRadPerMm * radial_factor(r2);
+  const double k = plate_scale_rad_per_mm * radial_factor(r2);
   return {k * focal_plane_mm.x, k * focal_plane_mm.y};
 }
 
@@ -211,12 +211,12 @@ double bbox_edge_bow_bound_rad(const Detector& detector) noexcept {
   for (const Vec2& corner : detector_focal_plane_corners(detector)) {
     r_max = std::max(r_max, std::hypot(corner.x, corner.y));
   }
-  const double c3 = std::fabs(kRadialCoeff3PerMm2);
-  const double c5 = std::fabs(kRadialCoeff5PerMm4);
+  const double c3 = std::fabs(radial_coeff3_per_mm2);
+  const double c5 = std::fabs(radial_coeff5_per_mm4);
   const double g1 = c3 + 2.0 * c5 * r_max * r_max;
   const double g2 = 2.0 * c5;
   const double r3 = r_max * r_max * r_max;
-  const double curvature = kPlateScaleRadPerMm * (6.0 * r_max * g1 + 4.0 * r3 * g2);
+  const double curvature = plate_scale_rad_per_mm * (6.0 * r_max * g1 + 4.0 * r3 * g2);
   const double length_mm = std::max(detector.n_pix_x, detector.n_pix_y) * pixel_size_mm(detector);
   return curvature * length_mm * length_mm / 8.0;
 }

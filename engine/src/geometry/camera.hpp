@@ -68,9 +68,9 @@ bool pixel_in_detector(const Detector& detector, Vec2 pixel) noexcept;
 
 // LSSTCam FOCAL_PLANE -> FIELD_ANGLE radial distortion (obs_lsst cameraTransforms.yaml):
 // theta [rad] = plate_scale [rad/mm] * (r - 8.33713991e-9 r^3 - 1.41389858e-15 r^5), r in mm.
-inline constexpr double kPlateScaleArcsecPerMm = 20.005867576692737;
-inline constexpr double kRadialCoeff3PerMm2 = -8.33713991e-09;
-inline constexpr double kRadialCoeff5PerMm4 = -1.41389858e-15;
+inline constexpr double plate_scale_arcsec_per_mm = 20.005867576692737;
+inline constexpr double radial_coeff3_per_mm2 = -8.33713991e-09;
+inline constexpr double radial_coeff5_per_mm4 = -1.41389858e-15;
 
 // theta (rad) of a focal-plane radius r (mm >= 0).
 double focal_plane_radius_to_field_angle(double r_mm) noexcept;
@@ -112,7 +112,7 @@ RaDec camera_pixel_to_sky(const Detector& detector, Vec2 pixel, RaDec boresight,
 // (x0, y1): counter-clockwise in field-angle space.
 //
 // The straight segments between these corners are not the exact images of the box edges: the
-// radial distortion bends straight pixel lines. kBboxEdgeBowBoundRad bounds how far the true
+// radial distortion bends straight pixel lines. max_bbox_edge_bow_bound_rad bounds how far the true
 // edge can be from its chord; add it to any margin that treats the quad as the footprint.
 Quad bbox_field_angle_corners(const Detector& detector, BBox bbox) noexcept;
 
@@ -127,7 +127,7 @@ double bbox_edge_bow_bound_rad(const Detector& detector) noexcept;
 // (0.085 arcsec). The brute-force maximum over whole-detector edges is 1.13e-7 rad
 // (0.023 arcsec). A unit test recomputes both. The distance on the sky is no larger (the
 // gnomonic deprojection shrinks lengths).
-inline constexpr double kBboxEdgeBowBoundRad = 4.1e-7;
+inline constexpr double max_bbox_edge_bow_bound_rad = 4.1e-7;
 
 // Smallest and largest |v| over a quadrilateral (any simple polygon with these vertices):
 // min is 0 when the quad contains the origin, otherwise the distance from the origin to the

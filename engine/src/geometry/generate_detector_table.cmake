@@ -65,7 +65,7 @@ file(WRITE "${OUT}"
 // Source of the data: lsst/obs_lsst camera description (see engine/data/README.md).
 // Fields: id, name, raft, sensor, physical_type, type, centre (mm), yaw (deg), n_pix_x, n_pix_y,
 // pixel size (um).  Included by camera.cpp inside namespace satveto::geometry.
-inline constexpr int kDetectorTableSize = ${count};
-inline constexpr Detector kDetectorTable[kDetectorTableSize] = {
+inline constexpr int detector_table_size = ${count};
+inline constexpr Detector detector_table[detector_table_size] = {
 ${rows}};
 ")

@@ -1,11 +1,10 @@
 // Gnomonic projection (see gnomonic.hpp).
 #include "geometry/gnomonic.hpp"
 
-#include "geometry/angles.hpp"
+#include "common/angles.hpp"
 
 #include <cmath>
 #include <limits>
-#include <numbers>
 
 namespace satveto::geometry {
 
@@ -41,7 +40,7 @@ RaDec tangent_to_sky(Vec2 xi_eta, RaDec center) noexcept {
   const double denom = cos_d0 - xi_eta.y * sin_d0;
   const double ra = center.ra + std::atan2(xi_eta.x, denom);
   const double dec = std::atan2(sin_d0 + xi_eta.y * cos_d0, std::hypot(xi_eta.x, denom));
-  return {wrap_two_pi(ra), dec};
+  return {common::wrap_two_pi(ra), dec};
 }
 
 double angular_separation(RaDec a, RaDec b) noexcept {

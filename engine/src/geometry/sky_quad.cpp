@@ -1,6 +1,8 @@
 // Sky-corner footprints (see sky_quad.hpp).
 #include "geometry/sky_quad.hpp"
 
+#include "common/angles.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -21,7 +23,7 @@ double chord2(const Vec3& a, const Vec3& b) {
 // Squared chord of an angle: the squared straight-line distance between two unit vectors
 // that far apart.  Monotonic in the angle over [0, pi].
 double chord2_of_angle(double angle_rad) {
-  const double half_chord = std::sin(0.5 * std::clamp(angle_rad, 0.0, M_PI));
+  const double half_chord = std::sin(0.5 * std::clamp(angle_rad, 0.0, common::pi));
   return 4.0 * half_chord * half_chord;
 }
 

@@ -9,21 +9,19 @@
 //      default 180 deg when delta_0 < theta_0 = 90 deg and 0 otherwise (section 2.4).
 #include "geometry/tan_wcs.hpp"
 
-#include "geometry/angles.hpp"
+#include "common/angles.hpp"
 
 #include <cmath>
 #include <limits>
-#include <numbers>
 
 namespace satveto::geometry {
 
 namespace {
 
-constexpr double kDegToRad = std::numbers::pi / 180.0;
 
 // Default LONPOLE (rad) of a zenithal projection.
 double default_lonpole(const TanWcs& wcs) noexcept {
-  return wcs.crval.dec >= std::numbers::pi / 2.0 ? 0.0 : std::numbers::pi;
+  return wcs.crval.dec >= common::half_pi ? 0.0 : common::pi;
 }
 
 }  // namespace
@@ -31,10 +29,10 @@ double default_lonpole(const TanWcs& wcs) noexcept {
 TanWcs tan_wcs_from_degrees(double crval_ra_deg, double crval_dec_deg, Vec2 crpix,
                             const double (&cd_deg_per_pixel)[2][2]) noexcept {
   TanWcs wcs;
-  wcs.crval = {crval_ra_deg * kDegToRad, crval_dec_deg * kDegToRad};
+  wcs.crval = {crval_ra_deg * common::deg, crval_dec_deg * common::deg};
   wcs.crpix = crpix;
   for (int i = 0; i < 2; ++i) {
-    for (int j = 0; j < 2; ++j) wcs.cd[i][j] = cd_deg_per_pixel[i][j] * kDegToRad;
+    for (int j = 0; j < 2; ++j) wcs.cd[i][j] = cd_deg_per_pixel[i][j] * common::deg;
   }
   return wcs;
 }
@@ -64,7 +62,7 @@ RaDec wcs_pixel_to_sky(const TanWcs& wcs, Vec2 pixel0) noexcept {
   const double east = -ct_sin_dphi;
   const double north_x = sin_theta * cos_dp - ct_cos_dphi * sin_dp;
   const double z = sin_theta * sin_dp + ct_cos_dphi * cos_dp;
-  return {wrap_two_pi(wcs.crval.ra + std::atan2(east, north_x)),
+  return {common::wrap_two_pi(wcs.crval.ra + std::atan2(east, north_x)),
           std::atan2(z, std::hypot(east, north_x))};
 }
 

@@ -1,16 +1,15 @@
 #include "geometry/wcs_plausibility.hpp"
 
+#include "common/angles.hpp"
 #include "geometry/gnomonic.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <numbers>
 
 namespace satveto::geometry {
 namespace {
 
-constexpr double kDeg = std::numbers::pi / 180.0;
 
 Vec2 centre_pixel(const Detector& d) noexcept { return {0.5 * (d.n_pix_x - 1), 0.5 * (d.n_pix_y - 1)}; }
 
@@ -59,11 +58,11 @@ LocalFrame camera_local_frame(const Detector& detector, RaDec boresight, double 
 
 std::optional<std::string> wcs_disagreement(const TanWcs& wcs, const Detector& detector, RaDec boresight,
                                             std::optional<double> rotation_rad) {
-  const double field_deg = std::atan(camera_field_radius_rad()) / kDeg;
-  const double crval_deg = angular_separation(wcs.crval, boresight) / kDeg;
-  if (!(crval_deg <= field_deg + kWcsCrvalMarginDeg))
+  const double field_deg = std::atan(camera_field_radius_rad()) / common::deg;
+  const double crval_deg = angular_separation(wcs.crval, boresight) / common::deg;
+  if (!(crval_deg <= field_deg + wcs_crval_margin_deg))
     return sentence("wcs: crval is %.3f deg from the boresight, beyond the camera's field (%.3f deg + %.1f deg)",
-                    crval_deg, field_deg, kWcsCrvalMarginDeg);
+                    crval_deg, field_deg, wcs_crval_margin_deg);
 
   const LocalFrame ours = wcs_local_frame(wcs, detector);
   // Scale and parity do not depend on the rotation: rotation 0 serves when none is registered.
@@ -72,36 +71,35 @@ std::optional<std::string> wcs_disagreement(const TanWcs& wcs, const Detector& d
   const double det_camera = determinant(camera.jacobian);
   if (!std::isfinite(det_wcs) || !std::isfinite(ours.center.ra) || !std::isfinite(ours.center.dec))
     return "wcs: does not map the detector's centre to the sky";
-  const double arcsec = kDeg / 3600.0;
-  const double scale_wcs = std::sqrt(std::fabs(det_wcs)) / arcsec;
-  const double scale_camera = std::sqrt(std::fabs(det_camera)) / arcsec;
-  if (!(std::fabs(scale_wcs / scale_camera - 1.0) <= kWcsScaleTolerance))
+  const double scale_wcs = std::sqrt(std::fabs(det_wcs)) / common::arcsec;
+  const double scale_camera = std::sqrt(std::fabs(det_camera)) / common::arcsec;
+  if (!(std::fabs(scale_wcs / scale_camera - 1.0) <= wcs_scale_tolerance))
     return sentence("wcs: pixel scale %.4g arcsec, the camera's is %.4f arcsec at this detector (tolerance %.0f %%)",
-                    scale_wcs, scale_camera, 100.0 * kWcsScaleTolerance);
+                    scale_wcs, scale_camera, 100.0 * wcs_scale_tolerance);
   if ((det_wcs > 0.0) != (det_camera > 0.0))
     return sentence("wcs: parity %+.0f (sign of det cd), the camera's is %+.0f", det_wcs > 0.0 ? 1.0 : -1.0,
                     det_camera > 0.0 ? 1.0 : -1.0);
 
   if (rotation_rad) {
-    const double separation_deg = angular_separation(ours.center, camera.center) / kDeg;
-    if (!(separation_deg <= kWcsPositionToleranceDeg))
+    const double separation_deg = angular_separation(ours.center, camera.center) / common::deg;
+    if (!(separation_deg <= wcs_position_tolerance_deg))
       return sentence("wcs: the detector's centre is %.3f deg from where the camera model puts it (tolerance %.2f deg)",
-                      separation_deg, kWcsPositionToleranceDeg);
+                      separation_deg, wcs_position_tolerance_deg);
     // Angle between the images of the pixel x axis (both frames have East/North axes at
     // points within the tolerance, so they are comparable).
     const double ax = ours.jacobian[0][0], ay = ours.jacobian[1][0];
     const double bx = camera.jacobian[0][0], by = camera.jacobian[1][0];
-    const double turn_deg = std::fabs(std::atan2(ax * by - ay * bx, ax * bx + ay * by)) / kDeg;
-    if (!(turn_deg <= kWcsOrientationToleranceDeg))
+    const double turn_deg = std::fabs(std::atan2(ax * by - ay * bx, ax * bx + ay * by)) / common::deg;
+    if (!(turn_deg <= wcs_orientation_tolerance_deg))
       return sentence("wcs: the detector is turned %.2f deg from the camera model's orientation (tolerance %.1f deg)",
-                      turn_deg, kWcsOrientationToleranceDeg);
+                      turn_deg, wcs_orientation_tolerance_deg);
   } else {
-    const double ours_deg = angular_separation(ours.center, boresight) / kDeg;
-    const double camera_deg = angular_separation(camera.center, boresight) / kDeg;
-    if (!(std::fabs(ours_deg - camera_deg) <= kWcsPositionToleranceDeg))
+    const double ours_deg = angular_separation(ours.center, boresight) / common::deg;
+    const double camera_deg = angular_separation(camera.center, boresight) / common::deg;
+    if (!(std::fabs(ours_deg - camera_deg) <= wcs_position_tolerance_deg))
       return sentence("wcs: the detector's centre is %.3f deg from the boresight, the camera model's %.3f deg "
                       "(tolerance %.2f deg)",
-                      ours_deg, camera_deg, kWcsPositionToleranceDeg);
+                      ours_deg, camera_deg, wcs_position_tolerance_deg);
   }
   return std::nullopt;
 }

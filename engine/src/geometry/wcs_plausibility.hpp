@@ -7,14 +7,14 @@
 // visit's boresight and rotation, at the detector's centre pixel, with a central-difference
 // Jacobian over a quarter of the detector:
 //
-//   pixel scale      sqrt|det J| within kWcsScaleTolerance (relative) of the camera's there;
+//   pixel scale      sqrt|det J| within wcs_scale_tolerance (relative) of the camera's there;
 //   parity           sign of det J the camera's (LSSTCam: the sky parity flip);
 //   orientation      (rotation registered) the image of the pixel x axis within
-//                    kWcsOrientationToleranceDeg of the camera's;
-//   position         (rotation registered) the centre pixel within kWcsPositionToleranceDeg of
+//                    wcs_orientation_tolerance_deg of the camera's;
+//   position         (rotation registered) the centre pixel within wcs_position_tolerance_deg of
 //                    the camera model's; (no rotation) its distance from the boresight within
 //                    that tolerance of the camera model's distance (rotation-independent);
-//   CRVAL            within the camera's field radius + kWcsCrvalMarginDeg of the boresight
+//   CRVAL            within the camera's field radius + wcs_crval_margin_deg of the boresight
 //                    (afw puts CRVAL at the boresight or at the detector; farther, the TAN
 //                    projection would stretch across the detector).
 //
@@ -31,10 +31,10 @@
 
 namespace satveto::geometry {
 
-inline constexpr double kWcsScaleTolerance = 0.02;
-inline constexpr double kWcsOrientationToleranceDeg = 1.0;
-inline constexpr double kWcsPositionToleranceDeg = 0.1;
-inline constexpr double kWcsCrvalMarginDeg = 0.5;
+inline constexpr double wcs_scale_tolerance = 0.02;
+inline constexpr double wcs_orientation_tolerance_deg = 1.0;
+inline constexpr double wcs_position_tolerance_deg = 0.1;
+inline constexpr double wcs_crval_margin_deg = 0.5;
 
 // What the WCS and the camera model say about a detector's centre: the sky position of the
 // centre pixel and the Jacobian (rad per pixel) of the pixel -> standard-coordinate map about

@@ -1,6 +1,7 @@
 #include "matching/coarse_ephemeris.hpp"
 
-#include "engine/parallel.hpp"
+#include "common/angles.hpp"
+#include "common/parallel.hpp"
 #include "frames/time_scales.hpp"
 
 #include <algorithm>
@@ -9,7 +10,7 @@
 
 namespace satveto::matching {
 
-CoarseEphemeris CoarseEphemeris::build(const engine::Catalog& catalog, double start_mjd_tai, double step_s,
+CoarseEphemeris CoarseEphemeris::build(const catalog::Catalog& catalog, double start_mjd_tai, double step_s,
                                        std::size_t steps, unsigned threads) {
     CoarseEphemeris e;
     e.start_mjd_ = start_mjd_tai;
@@ -31,7 +32,7 @@ CoarseEphemeris CoarseEphemeris::build(const engine::Catalog& catalog, double st
     return e;
 }
 
-CatalogSpan catalog_span(const engine::Catalog& catalog) {
+CatalogSpan catalog_span(const catalog::Catalog& catalog) {
     CatalogSpan span;
     for (std::size_t i = 0; i < catalog.objects; ++i) {
         span.min_epoch_mjd = std::min(span.min_epoch_mjd, catalog.epoch_mjd[i]);
@@ -154,7 +155,7 @@ NearCells CoarseEphemeris::cells_near(const frames::Vec3& direction, double reac
     NearCells near;
     for (std::size_t t = 0; t < cone_tiers; ++t) {
         const double limit = cells.radius_rad + 1e-9 + reach_rad + cone_tier_half_rad[t] + cell_selection_slack_rad;
-        const bool everywhere = !(reach_rad >= 1e-3) || limit + 2.0 * cell_selection_slack_rad >= M_PI;
+        const bool everywhere = !(reach_rad >= 1e-3) || limit + 2.0 * cell_selection_slack_rad >= common::pi;
         const double cos_limit = everywhere ? -2.0 : std::cos(limit) - 1e-12;
         for (std::size_t c = 0; c < sky_cells; ++c) {
             const frames::Vec3& centre = cells.centre[c];
@@ -183,7 +184,7 @@ void CoarseEphemeris::attach_cones(const frames::Site& site,
     std::vector<frames::Vec3> site_teme(steps_);
     for (std::size_t k = 0; k < steps_; ++k) site_teme[k] = frame.site_teme(time_of(k));
     const double deviation_km = chord_deviation_bound_km(step_s_);
-    engine::parallel_for(chords, threads, [&](std::size_t k_begin, std::size_t k_end) {
+    common::parallel_for(chords, threads, [&](std::size_t k_begin, std::size_t k_end) {
         std::vector<ChordCone> cone(objects_);
         std::vector<std::uint16_t> bucket(objects_);
         static_assert(cone_buckets <= 65536);
@@ -216,7 +217,7 @@ void CoarseEphemeris::attach_cones(const frames::Site& site,
                 const double cos_u = std::clamp(u0[0] * u1[0] + u0[1] * u1[1] + u0[2] * u1[2], -1.0, 1.0);
                 const double half = 0.5 * std::acos(cos_u) + std::asin(std::min(1.0, deviation_km / range_lo)) +
                                     cone_float_allowance_rad;
-                if (half >= M_PI) continue;
+                if (half >= common::pi) continue;
                 out.cx = static_cast<float>(c[0] / lc);
                 out.cy = static_cast<float>(c[1] / lc);
                 out.cz = static_cast<float>(c[2] / lc);

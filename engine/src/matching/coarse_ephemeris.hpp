@@ -7,7 +7,8 @@
 // inflated by a proven bound on how far the true path can leave its chord.
 #pragma once
 
-#include "engine/state.hpp"
+#include "catalog/catalog.hpp"
+#include "common/angles.hpp"
 #include "frames/frames.hpp"
 
 #include <array>
@@ -66,8 +67,8 @@ struct IndexedCone {
 inline constexpr std::size_t cube_cells_per_edge = 16;
 inline constexpr std::size_t sky_cells = 6 * cube_cells_per_edge * cube_cells_per_edge;
 inline constexpr std::size_t cone_tiers = 3;
-inline constexpr std::array<double, cone_tiers> cone_tier_half_rad{1.0 * M_PI / 180.0, 4.0 * M_PI / 180.0,
-                                                                    16.0 * M_PI / 180.0};
+inline constexpr std::array<double, cone_tiers> cone_tier_half_rad{1.0 * common::deg, 4.0 * common::deg,
+                                                                    16.0 * common::deg};
 inline constexpr std::size_t cone_buckets = cone_tiers * sky_cells + 1;  // the last: always looked at
 
 // The cell of a direction (need not be unit); the same for every caller.
@@ -80,7 +81,7 @@ struct CatalogSpan {
     double max_epoch_mjd = -INFINITY;
     double min_speed_km_s = INFINITY;
 };
-CatalogSpan catalog_span(const engine::Catalog& catalog);
+CatalogSpan catalog_span(const catalog::Catalog& catalog);
 
 // Cells a visit must look at, per tier (a bucket list), from `cells_near`.
 struct NearCells {
@@ -94,7 +95,7 @@ public:
     // TEME positions of every catalog object at start_mjd_tai + k*step_s, k = 0..steps-1 (TAI;
     // SGP4 is given the UTC of each instant).  Objects that fail to propagate at a step hold
     // NaN there.
-    static CoarseEphemeris build(const engine::Catalog& catalog, double start_mjd_tai, double step_s,
+    static CoarseEphemeris build(const catalog::Catalog& catalog, double start_mjd_tai, double step_s,
                                  std::size_t steps, unsigned threads);
 
     bool covers(double begin_mjd, double end_mjd) const {

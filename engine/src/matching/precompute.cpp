@@ -1,5 +1,7 @@
 #include "matching/precompute.hpp"
 
+#include "common/angles.hpp"
+#include "common/parallel.hpp"
 #include "frames/star_frame.hpp"
 #include "frames/time_scales.hpp"
 #include "geometry/camera.hpp"
@@ -17,9 +19,9 @@ namespace {
 
 using frames::Vec3;
 
-constexpr double track_chord_tolerance_rad = 0.5 * arcsec;  // how far a dense track may leave its chords
+constexpr double track_chord_tolerance_rad = 0.5 * common::arcsec;  // how far a dense track may leave its chords
 constexpr double min_track_step_s = 0.02;
-constexpr double max_projectable_angle_rad = 80.0 * M_PI / 180.0;
+constexpr double max_projectable_angle_rad = 80.0 * common::deg;
 
 Vec3 sub(const Vec3& a, const Vec3& b) { return {a[0] - b[0], a[1] - b[1], a[2] - b[2]}; }
 double dot(const Vec3& a, const Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
@@ -73,7 +75,7 @@ struct Window {
 };
 
 struct VisitGeometry {
-    const engine::Catalog& catalog;
+    const catalog::Catalog& catalog;
     const VisitParams& params;
     const ToleranceModel& tolerance;
     const frames::FrameSnapshot& frame;
@@ -309,7 +311,7 @@ void bin_by_detector(VisitTracks& visit, double extra_rad) {
             Quad quad;
             Box box;
             for (int c = 0; c < 4; ++c) {
-                quad[c] = geometry::field_angle_to_tangent(fa[c], *rotation_deg * M_PI / 180.0);
+                quad[c] = geometry::field_angle_to_tangent(fa[c], *rotation_deg * common::deg);
                 box.add(quad[c]);
             }
             for (std::uint32_t s = 0; s < visit.segments.size(); ++s) {
@@ -335,7 +337,7 @@ void bin_by_detector(VisitTracks& visit, double extra_rad) {
 
 double field_of_view_radius_rad() { return geometry::camera_field_radius_rad(); }
 
-VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
+VisitTracks precompute_visit(const catalog::Catalog& catalog, const VisitParams& params,
                              const ToleranceModel& tolerance, const frames::Site& site,
                              const std::shared_ptr<const frames::EarthOrientation>& earth_orientation,
                              const CoarseEphemeris* ephemeris, unsigned threads, bool require_sunlit) {
@@ -347,8 +349,8 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     const double start_mjd_tai = params.start_mjd_tai(), end_mjd_tai = params.end_mjd_tai();
     const double mid_mjd_tai = 0.5 * (start_mjd_tai + end_mjd_tai);
     const frames::FrameSnapshot frame(mid_mjd_tai, site, *earth_orientation);
-    const double ra = params.boresight_ra_deg * M_PI / 180.0;
-    const double dec = params.boresight_dec_deg * M_PI / 180.0;
+    const double ra = params.boresight_ra_deg * common::deg;
+    const double dec = params.boresight_dec_deg * common::deg;
     VisitGeometry g{catalog, params, tolerance, frame, frames::tangent_basis(ra, dec),
                     multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
                     sky_field_radius_rad(tolerance) /* the widest field a footprint may use */, start_mjd_tai, end_mjd_tai, mid_mjd_tai,
@@ -375,8 +377,8 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     // The widest reach any chord at range >= the floor can have (its inflation is in its cone).
     const double prefilter_rad = g.field_radius_rad + tolerance.margin_rad() + g.star_offset_rad +
                                  corridor_rad(g, max_age, prefilter_range_floor_km) + cone_float_allowance_rad;
-    g.prefilter_cos = std::cos(std::min(prefilter_rad, M_PI));
-    g.prefilter_sin = std::sin(std::min(prefilter_rad, M_PI));
+    g.prefilter_cos = std::cos(std::min(prefilter_rad, common::pi));
+    g.prefilter_sin = std::sin(std::min(prefilter_rad, common::pi));
     if (!(pad_is_monotone && kept_usable && e->covers(need_begin, need_end))) {
         // The exact extent of the windows decides whether the kept ephemeris covers them.
         need_begin = start_mjd_tai, need_end = end_mjd_tai;
@@ -444,7 +446,7 @@ VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& 
     // Camera-model footprints: the differential refraction across the field at the visit's
     // altitude (WCS and sky-corner footprints are calibrated on refracted stars: none).
     const Vec3 zenith = frame.zenith_gcrs(site, mid_mjd_tai);
-    const double altitude = M_PI / 2.0 - angle_between(zenith, g.basis.center);
+    const double altitude = common::half_pi - angle_between(zenith, g.basis.center);
     visit.camera_refraction_rad = stretch * camera_refraction_bound_rad(altitude, g.field_radius_rad);
     bin_by_detector(visit, visit.camera_refraction_rad);
     visit.elapsed_ms =

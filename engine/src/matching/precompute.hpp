@@ -1,7 +1,7 @@
 // register_visit's work: from the catalog to the track segments of one visit.
 #pragma once
 
-#include "engine/state.hpp"
+#include "catalog/catalog.hpp"
 #include "frames/frames.hpp"
 #include "matching/coarse_ephemeris.hpp"
 #include "matching/visit.hpp"
@@ -15,7 +15,7 @@ namespace satveto::matching {
 // built for the window on `threads` threads (same algorithm, slower).  Tracks are in the star
 // frame (frames/star_frame.hpp).
 // `require_sunlit`: candidates dark for their whole padded window are left out (shadow.hpp).
-VisitTracks precompute_visit(const engine::Catalog& catalog, const VisitParams& params,
+VisitTracks precompute_visit(const catalog::Catalog& catalog, const VisitParams& params,
                              const ToleranceModel& tolerance, const frames::Site& site,
                              const std::shared_ptr<const frames::EarthOrientation>& earth_orientation,
                              const CoarseEphemeris* ephemeris, unsigned threads, bool require_sunlit = false);

@@ -1,5 +1,6 @@
 #include "matching/shadow.hpp"
 
+#include "common/angles.hpp"
 #include "frames/time_scales.hpp"
 
 #include <erfa.h>
@@ -13,7 +14,7 @@ constexpr double au_km = 149597870.7;
 constexpr double earth_polar_radius_km = 6356.75;
 constexpr double sun_radius_km = 696000.0;
 constexpr double refraction_reach = 0.021;  // twice the horizon refraction (35'), with margin
-constexpr double sun_motion_rad_per_day = 1.02 * M_PI / 180.0;
+constexpr double sun_motion_rad_per_day = 1.02 * common::deg;
 
 double dot(const frames::Vec3& a, const frames::Vec3& b) { return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]; }
 

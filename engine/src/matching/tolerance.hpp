@@ -11,9 +11,10 @@
 
 #include <cmath>
 
+#include "common/angles.hpp"
+
 namespace satveto::matching {
 
-inline constexpr double arcsec = M_PI / (180.0 * 3600.0);
 
 struct ToleranceModel {
     double min_arcsec = 20.0;
@@ -26,7 +27,7 @@ struct ToleranceModel {
     // Radians; `range_km` is a lower bound of the range over the part of track concerned.
     double corridor_rad(double age_days, double range_km) const {
         const double cross_track_km = a_km + b_km_per_day * std::fabs(age_days);
-        return std::fmax(min_arcsec * arcsec, std::atan(cross_track_km / std::fmax(range_km, 1.0)));
+        return std::fmax(min_arcsec * common::arcsec, std::atan(cross_track_km / std::fmax(range_km, 1.0)));
     }
 
     // Seconds; `speed_km_s` is a lower bound of the object's speed over the window.
@@ -35,7 +36,7 @@ struct ToleranceModel {
         return along_track_km / std::fmax(speed_km_s, 0.1) + 1.0;
     }
 
-    double margin_rad() const { return margin_arcsec * arcsec; }
+    double margin_rad() const { return margin_arcsec * common::arcsec; }
 };
 
 }  // namespace satveto::matching

@@ -1,5 +1,6 @@
 #include "matching/veto.hpp"
 
+#include "common/angles.hpp"
 #include "frames/frames.hpp"
 
 #include <algorithm>
@@ -100,8 +101,8 @@ std::vector<char> veto_boxes(const VisitTracks& visit, const geometry::Detector&
 
     // With a WCS the detector's placement comes from the WCS, not the camera model: the
     // segments that can touch it are found here, against its footprint under that WCS.
-    const frames::TangentBasis basis = frames::tangent_basis(visit.params.boresight_ra_deg * M_PI / 180.0,
-                                                             visit.params.boresight_dec_deg * M_PI / 180.0);
+    const frames::TangentBasis basis = frames::tangent_basis(visit.params.boresight_ra_deg * common::deg,
+                                                             visit.params.boresight_dec_deg * common::deg);
     std::optional<WcsToTangent> to_tangent;
     std::vector<std::uint32_t> binned;
     std::span<const std::uint32_t> suspects;
@@ -132,7 +133,7 @@ std::vector<char> veto_boxes(const VisitTracks& visit, const geometry::Detector&
     }
     if (suspects.empty()) return vetoed;
 
-    const double rotation_rad = visit.params.rotation_deg.value_or(0.0) * M_PI / 180.0;
+    const double rotation_rad = visit.params.rotation_deg.value_or(0.0) * common::deg;
     // Camera-model footprints only (the WCS path passes 0): edge bow plus differential refraction.
     const double bow = geometry::bbox_edge_bow_bound_rad(detector) + visit.camera_refraction_rad;
     for (std::size_t i = 0; i < boxes.size(); ++i) {

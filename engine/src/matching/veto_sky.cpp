@@ -1,5 +1,6 @@
 #include "matching/veto_sky.hpp"
 
+#include "common/angles.hpp"
 #include "frames/frames.hpp"
 #include "matching/polygon_distance.hpp"
 #include "matching/sky_field.hpp"
@@ -58,8 +59,8 @@ std::vector<char> veto_sky_quads(const VisitTracks& visit, std::span<const geome
     std::vector<char> vetoed(quads.size(), visit.veto_everything ? 1 : 0);
     if (visit.veto_everything) return vetoed;
 
-    const frames::TangentBasis basis = frames::tangent_basis(visit.params.boresight_ra_deg * M_PI / 180.0,
-                                                             visit.params.boresight_dec_deg * M_PI / 180.0);
+    const frames::TangentBasis basis = frames::tangent_basis(visit.params.boresight_ra_deg * common::deg,
+                                                             visit.params.boresight_dec_deg * common::deg);
     const geometry::TangentFrame frame{basis.center, basis.east, basis.north};
     const double field_rad = sky_field_radius_rad(visit.tolerance);
 

@@ -1,6 +1,6 @@
 #include "rpc/dispatcher.hpp"
 
-#include "rpc/errors.hpp"
+#include "methods/rpc_errors.hpp"
 
 #include <algorithm>
 #include <chrono>

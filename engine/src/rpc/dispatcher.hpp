@@ -8,7 +8,7 @@
 // reveals nothing of the engine's data.
 #pragma once
 
-#include "rpc/params.hpp"
+#include "methods/rpc_params.hpp"
 
 #include <msgpack.hpp>
 
@@ -23,8 +23,6 @@
 #include <string_view>
 
 namespace satveto::rpc {
-
-using ResultPacker = msgpack::packer<msgpack::sbuffer>;
 
 // A method packs exactly one msgpack value (its result) or throws RpcError.
 using Handler = std::function<void(const Params& params, ResultPacker& result)>;

@@ -1,7 +1,7 @@
 #include "rpc/unix_server.hpp"
 
-#include "engine/log.hpp"
-#include "rpc/errors.hpp"
+#include "common/log.hpp"
+#include "methods/rpc_errors.hpp"
 #include "rpc/framing.hpp"
 
 #include <cerrno>
@@ -52,7 +52,7 @@ void clear_stale_socket(const std::string& path, const sockaddr_un& addr) {
         throw std::runtime_error("--socket: another process is listening on " + path);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
         throw std::runtime_error("--socket: cannot remove stale socket " + path + ": " + errno_text());
-    engine::log_info("removed stale socket", {{"path", path}});
+    common::log_info("removed stale socket", {{"path", path}});
 }
 
 bool write_all(int fd, const char* data, std::size_t size) {
@@ -127,7 +127,7 @@ void UnixServer::accept_one() {
     socklen_t len = sizeof(peer);
     if (::getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &len) != 0 || !allowed_uids_.contains(peer.uid)) {
         counters_.refused_peer += 1;
-        engine::log_warning("refused connection from a uid that is not allowed",
+        common::log_warning("refused connection from a uid that is not allowed",
                             {{"uid", std::to_string(peer.uid)}, {"pid", std::to_string(peer.pid)}});
         ::close(fd);
         return;
@@ -135,7 +135,7 @@ void UnixServer::accept_one() {
     std::lock_guard lock(connections_mutex_);
     if (connections_.size() >= limits_.max_connections) {
         counters_.refused_capacity += 1;
-        engine::log_warning("refused connection: too many connections",
+        common::log_warning("refused connection: too many connections",
                             {{"max_connections", std::to_string(limits_.max_connections)}});
         ::close(fd);
         return;

@@ -13,7 +13,7 @@ namespace satveto::sgp4 {
 
 namespace {
 
-using detail::kLanes;
+using detail::lanes;
 using detail::LaneBlock;
 
 // Runs work(part) for part in [0, parts), each on its own std::jthread except
@@ -36,7 +36,7 @@ std::pair<std::size_t, std::size_t> share(std::size_t total, std::size_t granule
 
 // At most one part per block of lanes: tiny requests do not pay for threads.
 std::size_t usable_parts(std::size_t items, unsigned threads) {
-  const std::size_t blocks = (items + kLanes - 1) / kLanes;
+  const std::size_t blocks = (items + lanes - 1) / lanes;
   return std::clamp<std::size_t>(threads, 1, std::max<std::size_t>(blocks, 1));
 }
 
@@ -62,11 +62,11 @@ void propagate_times(const Satellite& satellite, std::span<const double> minutes
 
   const std::size_t parts = usable_parts(n, threads);
   run_parts(parts, [&](std::size_t part) {
-    const auto [begin, end] = share(n, kLanes, parts, part);
+    const auto [begin, end] = share(n, lanes, parts, part);
     LaneBlock block;
-    bool valid[kLanes];
-    for (std::size_t first = begin; first < end; first += kLanes) {
-      block.count = std::min(kLanes, end - first);
+    bool valid[lanes];
+    for (std::size_t first = begin; first < end; first += lanes) {
+      block.count = std::min(lanes, end - first);
       for (std::size_t j = 0; j < block.count; ++j) valid[j] = set_time(block, j, minutes[first + j]);
       detail::propagate_block_single(satellite, block);
       for (std::size_t j = 0; j < block.count; ++j) {
@@ -84,7 +84,7 @@ SatelliteBatch::SatelliteBatch(std::span<const Satellite> satellites) : count_(s
       deep_output_index_.push_back(i);
       continue;
     }
-    for (std::size_t k = 0; k < detail::kNearEarthTermCount; ++k) near_.term[k].push_back(sat.terms[k]);
+    for (std::size_t k = 0; k < detail::term::count; ++k) near_.term[k].push_back(sat.terms[k]);
     near_.epoch_mjd_day.push_back(sat.elements.epoch.mjd_day);
     near_.epoch_day_fraction.push_back(sat.elements.epoch.day_fraction);
     near_.output_index.push_back(i);
@@ -94,11 +94,11 @@ SatelliteBatch::SatelliteBatch(std::span<const Satellite> satellites) : count_(s
 void SatelliteBatch::propagate_near_range(std::size_t begin, std::size_t end, std::int64_t mjd_day,
                                           double day_fraction, std::span<StateVector> out) const {
   LaneBlock block;
-  bool valid[kLanes];
-  for (std::size_t first = begin; first < end; first += kLanes) {
-    const std::size_t count = std::min(kLanes, end - first);
+  bool valid[lanes];
+  for (std::size_t first = begin; first < end; first += lanes) {
+    const std::size_t count = std::min(lanes, end - first);
     block.count = count;
-    for (std::size_t k = 0; k < detail::kNearEarthTermCount; ++k) {
+    for (std::size_t k = 0; k < detail::term::count; ++k) {
       std::memcpy(block.term[k], near_.term[k].data() + first, count * sizeof(double));
     }
     for (std::size_t j = 0; j < count; ++j) {
@@ -120,8 +120,8 @@ void SatelliteBatch::propagate_deep_range(std::size_t first, std::size_t stride,
   // Lunar-solar and resonance terms are scalar per object; the periodic stage then
   // runs over a block of different objects.
   LaneBlock block;
-  bool valid[kLanes];
-  std::size_t object_of_lane[kLanes];
+  bool valid[lanes];
+  std::size_t object_of_lane[lanes];
   auto flush = [&] {
     detail::periodics_and_position(block);
     for (std::size_t j = 0; j < block.count; ++j) {
@@ -136,7 +136,7 @@ void SatelliteBatch::propagate_deep_range(std::size_t first, std::size_t stride,
     object_of_lane[lane] = k;
     valid[lane] = set_time(block, lane, minutes_since_epoch(sat, mjd_day, day_fraction));
     detail::deep_space_mean_elements(sat, block, lane);
-    if (block.count == kLanes) flush();
+    if (block.count == lanes) flush();
   }
   if (block.count > 0) flush();
 }
@@ -152,17 +152,17 @@ void SatelliteBatch::propagate_at(std::int64_t mjd_day, double day_fraction, std
   // and similar orbits tend to sit next to each other in a catalog.
   const std::size_t near_count = near_.output_index.size();
   const std::size_t deep_count = deep_.size();
-  const std::size_t parts = usable_parts(near_count + deep_count * kLanes, threads);
+  const std::size_t parts = usable_parts(near_count + deep_count * lanes, threads);
   run_parts(parts, [&](std::size_t part) {
-    const auto [near_begin, near_end] = share(near_count, kLanes, parts, part);
+    const auto [near_begin, near_end] = share(near_count, lanes, parts, part);
     propagate_near_range(near_begin, near_end, mjd_day, day_fraction, out);
     propagate_deep_range(part, parts, mjd_day, day_fraction, out);
   });
 }
 
 void SatelliteBatch::propagate_at(double mjd_utc, std::span<StateVector> out, unsigned threads) const {
-  constexpr double kMaxMjd = 1.0e9;
-  if (!(std::fabs(mjd_utc) <= kMaxMjd)) {
+  constexpr double max_mjd = 1.0e9;
+  if (!(std::fabs(mjd_utc) <= max_mjd)) {
     std::fill(out.begin(), out.end(), invalid_time_state());
     return;
   }

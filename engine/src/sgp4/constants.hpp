@@ -6,54 +6,50 @@
 #pragma once
 
 #include <cmath>
-#include <numbers>
 
 namespace satveto::sgp4::detail {
 
-inline constexpr double kPi = std::numbers::pi;
-inline constexpr double kTwoPi = 2.0 * std::numbers::pi;
-inline constexpr double kDegToRad = std::numbers::pi / 180.0;
-inline constexpr double kTwoThirds = 2.0 / 3.0;
-inline constexpr double kMinutesPerDay = 1440.0;
+inline constexpr double two_thirds = 2.0 / 3.0;
+inline constexpr double minutes_per_day = 1440.0;
 
 // ---- WGS-72 (Spacetrack Report #3 / Vallado 2006, "wgs72") ----
-inline constexpr double kMuKm3PerS2 = 398600.8;
-inline constexpr double kEarthRadiusKm = 6378.135;
-inline constexpr double kJ2 = 0.001082616;
-inline constexpr double kJ3 = -0.00000253881;
-inline constexpr double kJ4 = -0.00000165597;
-inline constexpr double kJ3OverJ2 = kJ3 / kJ2;
+inline constexpr double mu_km3_per_s2 = 398600.8;
+inline constexpr double earth_radius_km = 6378.135;
+inline constexpr double j2 = 0.001082616;
+inline constexpr double j3 = -0.00000253881;
+inline constexpr double j4 = -0.00000165597;
+inline constexpr double j3_over_j2 = j3 / j2;
 // sqrt(mu / Re^3) in 1/min: the unit of mean motion when lengths are in Earth radii.
-inline const double kXke = 60.0 / std::sqrt(kEarthRadiusKm * kEarthRadiusKm * kEarthRadiusKm / kMuKm3PerS2);
+inline const double xke = 60.0 / std::sqrt(earth_radius_km * earth_radius_km * earth_radius_km / mu_km3_per_s2);
 // Earth radii per minute to km per second.
-inline const double kVelocityKmPerS = kEarthRadiusKm * kXke / 60.0;
+inline const double velocity_km_per_s = earth_radius_km * xke / 60.0;
 
 // ---- atmosphere model of the drag terms ----
 // Density function parameter s = 78 km above the surface and (q0 - s)^4 with q0 = 120 km.
-inline constexpr double kDragS0Km = 78.0;
-inline constexpr double kDragQ0Km = 120.0;
+inline constexpr double drag_s0_km = 78.0;
+inline constexpr double drag_q0_km = 120.0;
 // Perigee heights where the drag model switches to its low-perigee variants.
-inline constexpr double kLowPerigeeKm = 156.0;
-inline constexpr double kVeryLowPerigeeKm = 98.0;
-inline constexpr double kVeryLowPerigeeSKm = 20.0;
+inline constexpr double low_perigee_km = 156.0;
+inline constexpr double very_low_perigee_km = 98.0;
+inline constexpr double very_low_perigee_skm = 20.0;
 // Below this perigee height the higher-order drag terms are dropped ("simplified" drag).
-inline constexpr double kSimpleDragPerigeeKm = 220.0;
+inline constexpr double simple_drag_perigee_km = 220.0;
 
 // Orbits with a period of at least this many minutes are propagated with SDP4.
-inline constexpr double kDeepSpacePeriodMin = 225.0;
+inline constexpr double deep_space_period_min = 225.0;
 
 // Eccentricities at or below this are treated as circular for the terms that divide by e.
-inline constexpr double kCircularEccentricity = 1.0e-4;
+inline constexpr double circular_eccentricity = 1.0e-4;
 // Guard against the singularity of the long-period term at inclination 180 degrees.
-inline constexpr double kRetrogradeGuard = 1.5e-12;
+inline constexpr double retrograde_guard = 1.5e-12;
 
 // ---- Kepler equation solver ----
-inline constexpr double kKeplerTolerance = 1.0e-12;
-inline constexpr int kKeplerMaxIterations = 10;
-inline constexpr double kKeplerMaxStep = 0.95;
+inline constexpr double kepler_tolerance = 1.0e-12;
+inline constexpr int kepler_max_iterations = 10;
+inline constexpr double kepler_max_step = 0.95;
 
 // ---- validity limits applied while propagating (reference error conditions) ----
-inline constexpr double kMinMeanEccentricity = -0.001;
-inline constexpr double kEccentricityFloor = 1.0e-6;
+inline constexpr double min_mean_eccentricity = -0.001;
+inline constexpr double eccentricity_floor = 1.0e-6;
 
 }  // namespace satveto::sgp4::detail

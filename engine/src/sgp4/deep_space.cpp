@@ -10,6 +10,8 @@
 // steps are the same from epoch either way, the results are identical.
 #include "sgp4/deep_space.hpp"
 
+#include "common/angles.hpp"
+
 #include <cmath>
 
 #include "sgp4/constants.hpp"
@@ -19,63 +21,63 @@ namespace satveto::sgp4::detail {
 namespace {
 
 // ---- Sun and Moon (mean orbital elements of the perturbers, 1950 epoch) ----
-constexpr double kSunEccentricity = 0.01675;
-constexpr double kMoonEccentricity = 0.05490;
-constexpr double kSunMeanMotion = 1.19459e-5;     // rad/min
-constexpr double kMoonMeanMotion = 1.5835218e-4;  // rad/min
-constexpr double kSunCoupling = 2.9864797e-6;     // C1 of the solar terms
-constexpr double kMoonCoupling = 4.7968065e-7;
-constexpr double kSinEclipticObliquity = 0.39785416;
-constexpr double kCosEclipticObliquity = 0.91744867;
-constexpr double kCosSunArgPerigee = 0.1945905;
-constexpr double kSinSunArgPerigee = -0.98088458;
+constexpr double sun_eccentricity = 0.01675;
+constexpr double moon_eccentricity = 0.05490;
+constexpr double sun_mean_motion = 1.19459e-5;     // rad/min
+constexpr double moon_mean_motion = 1.5835218e-4;  // rad/min
+constexpr double sun_coupling = 2.9864797e-6;     // C1 of the solar terms
+constexpr double moon_coupling = 4.7968065e-7;
+constexpr double sin_ecliptic_obliquity = 0.39785416;
+constexpr double cos_ecliptic_obliquity = 0.91744867;
+constexpr double cos_sun_arg_perigee = 0.1945905;
+constexpr double sin_sun_arg_perigee = -0.98088458;
 // Days from 1949-12-31 0h (the model's epoch origin) to 1900-01-00 12h, the origin
 // of the lunar and solar mean-element polynomials.
-constexpr double kPerturberDayOffset = 18261.5;
+constexpr double perturber_day_offset = 18261.5;
 // Lunar node: Omega_moon = 4.5236020 - 9.2422029e-4 d; inclination terms 0.91375164, 0.03568096.
-constexpr double kMoonNode0 = 4.5236020;
-constexpr double kMoonNodeRate = -9.2422029e-4;
-constexpr double kMoonCosInclination0 = 0.91375164;
-constexpr double kMoonCosInclinationAmplitude = 0.03568096;
-constexpr double kMoonSinInclinationNodeFactor = 0.089683511;
-constexpr double kMoonLongitudePerigee0 = 5.8351514;
-constexpr double kMoonLongitudePerigeeRate = 0.0019443680;
-constexpr double kMoonMeanLongitude0 = 4.7199672;
-constexpr double kMoonMeanLongitudeRate = 0.22997150;
-constexpr double kSunMeanAnomaly0 = 6.2565837;
-constexpr double kSunMeanAnomalyRate = 0.017201977;
+constexpr double moon_node0 = 4.5236020;
+constexpr double moon_node_rate = -9.2422029e-4;
+constexpr double moon_cos_inclination0 = 0.91375164;
+constexpr double moon_cos_inclination_amplitude = 0.03568096;
+constexpr double moon_sin_inclination_node_factor = 0.089683511;
+constexpr double moon_longitude_perigee0 = 5.8351514;
+constexpr double moon_longitude_perigee_rate = 0.0019443680;
+constexpr double moon_mean_longitude0 = 4.7199672;
+constexpr double moon_mean_longitude_rate = 0.22997150;
+constexpr double sun_mean_anomaly0 = 6.2565837;
+constexpr double sun_mean_anomaly_rate = 0.017201977;
 
 // ---- Earth rotation and resonance ----
-constexpr double kEarthRotationRadPerMin = 4.37526908801129966e-3;
-constexpr double kIntegratorStepMin = 720.0;
-constexpr double kIntegratorHalfStepSquared = 259200.0;  // 720^2 / 2
+constexpr double earth_rotation_rad_per_min = 4.37526908801129966e-3;
+constexpr double integrator_step_min = 720.0;
+constexpr double integrator_half_step_squared = 259200.0;  // 720^2 / 2
 // Synchronous resonance window on the mean motion (rad/min) and its coefficients.
-constexpr double kSynchronousMinMotion = 0.0034906585;
-constexpr double kSynchronousMaxMotion = 0.0052359877;
-constexpr double kQ22 = 1.7891679e-6;
-constexpr double kQ31 = 2.1460748e-6;
-constexpr double kQ33 = 2.2123015e-7;
-constexpr double kFasx2 = 0.13130908;
-constexpr double kFasx4 = 2.8843198;
-constexpr double kFasx6 = 0.37448087;
+constexpr double synchronous_min_motion = 0.0034906585;
+constexpr double synchronous_max_motion = 0.0052359877;
+constexpr double q22 = 1.7891679e-6;
+constexpr double q31 = 2.1460748e-6;
+constexpr double q33 = 2.2123015e-7;
+constexpr double fasx2 = 0.13130908;
+constexpr double fasx4 = 2.8843198;
+constexpr double fasx6 = 0.37448087;
 // Half-day resonance window and coefficients (G_lmp roots and phases).
-constexpr double kHalfDayMinMotion = 8.26e-3;
-constexpr double kHalfDayMaxMotion = 9.24e-3;
-constexpr double kHalfDayMinEccentricity = 0.5;
-constexpr double kRoot22 = 1.7891679e-6;
-constexpr double kRoot32 = 3.7393792e-7;
-constexpr double kRoot44 = 7.3636953e-9;
-constexpr double kRoot52 = 1.1428639e-7;
-constexpr double kRoot54 = 2.1765803e-9;
-constexpr double kG22 = 5.7686396;
-constexpr double kG32 = 0.95240898;
-constexpr double kG44 = 1.8014998;
-constexpr double kG52 = 1.0508330;
-constexpr double kG54 = 4.4108898;
+constexpr double half_day_min_motion = 8.26e-3;
+constexpr double half_day_max_motion = 9.24e-3;
+constexpr double half_day_min_eccentricity = 0.5;
+constexpr double root22 = 1.7891679e-6;
+constexpr double root32 = 3.7393792e-7;
+constexpr double root44 = 7.3636953e-9;
+constexpr double root52 = 1.1428639e-7;
+constexpr double root54 = 2.1765803e-9;
+constexpr double g22 = 5.7686396;
+constexpr double g32 = 0.95240898;
+constexpr double g44 = 1.8014998;
+constexpr double g52 = 1.0508330;
+constexpr double g54 = 4.4108898;
 // Below 3 degrees (or above 177) the node rate from the perturbers is dropped.
-constexpr double kLowInclination = 5.2359877e-2;
+constexpr double low_inclination = 5.2359877e-2;
 // The lunar-solar node/perigee periodics switch to Lyddane's form below this inclination.
-constexpr double kLyddaneInclination = 0.2;
+constexpr double lyddane_inclination = 0.2;
 
 // Orientation of a perturber's orbit relative to the equator of date.
 struct PerturberGeometry {
@@ -182,7 +184,7 @@ PerturberRates perturber_rates(const PerturberTerms& p, double perturber_mean_mo
   r.gh = p.s4 * perturber_mean_motion * (p.z31 + p.z33 - 6.0);
   r.h = -perturber_mean_motion * p.s2 * (p.z21 + p.z23);
   // Near-equatorial orbits have an ill-defined node: drop its perturber rate.
-  if (inclination < kLowInclination || inclination > kPi - kLowInclination) r.h = 0.0;
+  if (inclination < low_inclination || inclination > common::pi - low_inclination) r.h = 0.0;
   return r;
 }
 
@@ -262,28 +264,28 @@ void init_half_day_resonance(DeepSpaceTerms& d, const MeanElements& el, const Ne
   const double xno2 = mean_motion * mean_motion;
   const double ainv2 = a_over_nv * a_over_nv;
   double temp1 = 3.0 * xno2 * ainv2;
-  double temp = temp1 * kRoot22;
+  double temp = temp1 * root22;
   d.d2201 = temp * f220 * g201;
   d.d2211 = temp * f221 * g211;
   temp1 = temp1 * a_over_nv;
-  temp = temp1 * kRoot32;
+  temp = temp1 * root32;
   d.d3210 = temp * f321 * g310;
   d.d3222 = temp * f322 * g322;
   temp1 = temp1 * a_over_nv;
-  temp = 2.0 * temp1 * kRoot44;
+  temp = 2.0 * temp1 * root44;
   d.d4410 = temp * f441 * g410;
   d.d4422 = temp * f442 * g422;
   temp1 = temp1 * a_over_nv;
-  temp = temp1 * kRoot52;
+  temp = temp1 * root52;
   d.d5220 = temp * f522 * g520;
   d.d5232 = temp * f523 * g532;
-  temp = 2.0 * temp1 * kRoot54;
+  temp = 2.0 * temp1 * root54;
   d.d5421 = temp * f542 * g521;
   d.d5433 = temp * f543 * g533;
 
-  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.ra_of_asc_node - theta - theta, kTwoPi);
-  d.xfact = terms[kMeanAnomalyRate] + d.dmdt + 2.0 * (terms[kNodeRate] + d.dnodt - kEarthRotationRadPerMin) -
-            terms[kMeanMotion];
+  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.ra_of_asc_node - theta - theta, common::two_pi);
+  d.xfact = terms[term::mean_anomaly_rate] + d.dmdt + 2.0 * (terms[term::node_rate] + d.dnodt - earth_rotation_rad_per_min) -
+            terms[term::mean_motion];
 }
 
 // Synchronous (24 h) resonance.
@@ -298,13 +300,13 @@ void init_synchronous_resonance(DeepSpaceTerms& d, const MeanElements& el, const
   double f330 = 1.0 + cos_i;
   f330 = 1.875 * f330 * f330 * f330;
   const double del1 = 3.0 * mean_motion * mean_motion * a_over_nv * a_over_nv;
-  d.del2 = 2.0 * del1 * f220 * g200 * kQ22;
-  d.del3 = 3.0 * del1 * f330 * g300 * kQ33 * a_over_nv;
-  d.del1 = del1 * f311 * g310 * kQ31 * a_over_nv;
-  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.arg_of_perigee - theta, kTwoPi);
-  const double xpidot = terms[kArgPerigeeRate] + terms[kNodeRate];
-  d.xfact = terms[kMeanAnomalyRate] + xpidot - kEarthRotationRadPerMin + d.dmdt + d.domdt + d.dnodt -
-            terms[kMeanMotion];
+  d.del2 = 2.0 * del1 * f220 * g200 * q22;
+  d.del3 = 3.0 * del1 * f330 * g300 * q33 * a_over_nv;
+  d.del1 = del1 * f311 * g310 * q31 * a_over_nv;
+  d.xlamo = std::fmod(el.mean_anomaly + el.ra_of_asc_node + el.arg_of_perigee - theta, common::two_pi);
+  const double xpidot = terms[term::arg_perigee_rate] + terms[term::node_rate];
+  d.xfact = terms[term::mean_anomaly_rate] + xpidot - earth_rotation_rad_per_min + d.dmdt + d.domdt + d.dnodt -
+            terms[term::mean_motion];
 }
 
 // Rates of the resonant angle lambda and of the mean motion from the tesseral terms.
@@ -319,24 +321,24 @@ ResonanceDerivatives resonance_derivatives(const DeepSpaceTerms& d, const NearEa
   ResonanceDerivatives r{};
   r.xldot = xni + d.xfact;
   if (d.resonance == Resonance::synchronous) {
-    r.xndt = d.del1 * std::sin(xli - kFasx2) + d.del2 * std::sin(2.0 * (xli - kFasx4)) +
-             d.del3 * std::sin(3.0 * (xli - kFasx6));
-    r.xnddt = d.del1 * std::cos(xli - kFasx2) + 2.0 * d.del2 * std::cos(2.0 * (xli - kFasx4)) +
-              3.0 * d.del3 * std::cos(3.0 * (xli - kFasx6));
+    r.xndt = d.del1 * std::sin(xli - fasx2) + d.del2 * std::sin(2.0 * (xli - fasx4)) +
+             d.del3 * std::sin(3.0 * (xli - fasx6));
+    r.xnddt = d.del1 * std::cos(xli - fasx2) + 2.0 * d.del2 * std::cos(2.0 * (xli - fasx4)) +
+              3.0 * d.del3 * std::cos(3.0 * (xli - fasx6));
   } else {
-    const double xomi = terms[kArgPerigee0] + terms[kArgPerigeeRate] * atime;
+    const double xomi = terms[term::arg_perigee0] + terms[term::arg_perigee_rate] * atime;
     const double x2omi = xomi + xomi;
     const double x2li = xli + xli;
-    r.xndt = d.d2201 * std::sin(x2omi + xli - kG22) + d.d2211 * std::sin(xli - kG22) +
-             d.d3210 * std::sin(xomi + xli - kG32) + d.d3222 * std::sin(-xomi + xli - kG32) +
-             d.d4410 * std::sin(x2omi + x2li - kG44) + d.d4422 * std::sin(x2li - kG44) +
-             d.d5220 * std::sin(xomi + xli - kG52) + d.d5232 * std::sin(-xomi + xli - kG52) +
-             d.d5421 * std::sin(xomi + x2li - kG54) + d.d5433 * std::sin(-xomi + x2li - kG54);
-    r.xnddt = d.d2201 * std::cos(x2omi + xli - kG22) + d.d2211 * std::cos(xli - kG22) +
-              d.d3210 * std::cos(xomi + xli - kG32) + d.d3222 * std::cos(-xomi + xli - kG32) +
-              d.d5220 * std::cos(xomi + xli - kG52) + d.d5232 * std::cos(-xomi + xli - kG52) +
-              2.0 * (d.d4410 * std::cos(x2omi + x2li - kG44) + d.d4422 * std::cos(x2li - kG44) +
-                     d.d5421 * std::cos(xomi + x2li - kG54) + d.d5433 * std::cos(-xomi + x2li - kG54));
+    r.xndt = d.d2201 * std::sin(x2omi + xli - g22) + d.d2211 * std::sin(xli - g22) +
+             d.d3210 * std::sin(xomi + xli - g32) + d.d3222 * std::sin(-xomi + xli - g32) +
+             d.d4410 * std::sin(x2omi + x2li - g44) + d.d4422 * std::sin(x2li - g44) +
+             d.d5220 * std::sin(xomi + xli - g52) + d.d5232 * std::sin(-xomi + xli - g52) +
+             d.d5421 * std::sin(xomi + x2li - g54) + d.d5433 * std::sin(-xomi + x2li - g54);
+    r.xnddt = d.d2201 * std::cos(x2omi + xli - g22) + d.d2211 * std::cos(xli - g22) +
+              d.d3210 * std::cos(xomi + xli - g32) + d.d3222 * std::cos(-xomi + xli - g32) +
+              d.d5220 * std::cos(xomi + xli - g52) + d.d5232 * std::cos(-xomi + xli - g52) +
+              2.0 * (d.d4410 * std::cos(x2omi + x2li - g44) + d.d4422 * std::cos(x2li - g44) +
+                     d.d5421 * std::cos(xomi + x2li - g54) + d.d5433 * std::cos(-xomi + x2li - g54));
   }
   r.xnddt = r.xnddt * r.xldot;
   return r;
@@ -349,15 +351,15 @@ double greenwich_sidereal_angle(double jd_ut1) noexcept {
   double seconds = -6.2e-6 * tut1 * tut1 * tut1 + 0.093104 * tut1 * tut1 +
                    (876600.0 * 3600 + 8640184.812866) * tut1 + 67310.54841;
   // Seconds of time to radians: 360 deg / 86400 s = 1/240 deg per second.
-  double angle = std::fmod(seconds * kDegToRad / 240.0, kTwoPi);
-  if (angle < 0.0) angle += kTwoPi;
+  double angle = std::fmod(seconds * common::deg / 240.0, common::two_pi);
+  if (angle < 0.0) angle += common::two_pi;
   return angle;
 }
 
 DeepSpaceTerms init_deep_space(const MeanElements& el, const NearEarthTerms& terms, double gsto) noexcept {
   DeepSpaceTerms d;
   d.gsto = gsto;
-  const double mean_motion = terms[kMeanMotion];
+  const double mean_motion = terms[term::mean_motion];
 
   SatelliteAngles o{};
   o.eccentricity = el.eccentricity;
@@ -373,41 +375,41 @@ DeepSpaceTerms init_deep_space(const MeanElements& el, const NearEarthTerms& ter
   const double cos_node = std::cos(el.ra_of_asc_node);
 
   // Lunar orbit at epoch: node, inclination to the equator and perigee.
-  const double day = el.epoch_days + kPerturberDayOffset;
-  const double moon_node = std::fmod(kMoonNode0 + kMoonNodeRate * day, kTwoPi);
+  const double day = el.epoch_days + perturber_day_offset;
+  const double moon_node = std::fmod(moon_node0 + moon_node_rate * day, common::two_pi);
   const double stem = std::sin(moon_node);
   const double ctem = std::cos(moon_node);
-  const double zcosil = kMoonCosInclination0 - kMoonCosInclinationAmplitude * ctem;
+  const double zcosil = moon_cos_inclination0 - moon_cos_inclination_amplitude * ctem;
   const double zsinil = std::sqrt(1.0 - zcosil * zcosil);
-  const double zsinhl = kMoonSinInclinationNodeFactor * stem / zsinil;
+  const double zsinhl = moon_sin_inclination_node_factor * stem / zsinil;
   const double zcoshl = std::sqrt(1.0 - zsinhl * zsinhl);
-  const double gam = kMoonLongitudePerigee0 + kMoonLongitudePerigeeRate * day;
-  double zx = kSinEclipticObliquity * stem / zsinil;
-  const double zy = zcoshl * ctem + kCosEclipticObliquity * zsinhl * stem;
+  const double gam = moon_longitude_perigee0 + moon_longitude_perigee_rate * day;
+  double zx = sin_ecliptic_obliquity * stem / zsinil;
+  const double zy = zcoshl * ctem + cos_ecliptic_obliquity * zsinhl * stem;
   zx = std::atan2(zx, zy);
   zx = gam + zx - moon_node;
 
-  const PerturberGeometry sun{kCosSunArgPerigee, kSinSunArgPerigee, kCosEclipticObliquity, kSinEclipticObliquity,
-                              cos_node,          sin_node,          kSunCoupling};
+  const PerturberGeometry sun{cos_sun_arg_perigee, sin_sun_arg_perigee, cos_ecliptic_obliquity, sin_ecliptic_obliquity,
+                              cos_node,          sin_node,          sun_coupling};
   const PerturberGeometry moon{std::cos(zx),
                                std::sin(zx),
                                zcosil,
                                zsinil,
                                zcoshl * cos_node + zsinhl * sin_node,
                                sin_node * zcoshl - cos_node * zsinhl,
-                               kMoonCoupling};
+                               moon_coupling};
   const PerturberTerms sun_terms = perturber_terms(sun, o);
   const PerturberTerms moon_terms = perturber_terms(moon, o);
 
-  const double moon_mean_anomaly0 = std::fmod(kMoonMeanLongitude0 + kMoonMeanLongitudeRate * day - gam, kTwoPi);
-  const double sun_mean_anomaly0 = std::fmod(kSunMeanAnomaly0 + kSunMeanAnomalyRate * day, kTwoPi);
-  d.sun = periodic_amplitudes(sun_terms, o.e_squared, kSunEccentricity, sun_mean_anomaly0);
-  d.moon = periodic_amplitudes(moon_terms, o.e_squared, kMoonEccentricity, moon_mean_anomaly0);
+  const double moon_anomaly_at_epoch = std::fmod(moon_mean_longitude0 + moon_mean_longitude_rate * day - gam, common::two_pi);
+  const double sun_anomaly_at_epoch = std::fmod(sun_mean_anomaly0 + sun_mean_anomaly_rate * day, common::two_pi);
+  d.sun = periodic_amplitudes(sun_terms, o.e_squared, sun_eccentricity, sun_anomaly_at_epoch);
+  d.moon = periodic_amplitudes(moon_terms, o.e_squared, moon_eccentricity, moon_anomaly_at_epoch);
 
   // Secular rates. The node terms are divided by sin i (rates of Omega, and of
   // omega through -cos i dOmega), except for exactly equatorial orbits.
-  const PerturberRates s = perturber_rates(sun_terms, kSunMeanMotion, o.e_squared, el.inclination);
-  const PerturberRates m = perturber_rates(moon_terms, kMoonMeanMotion, o.e_squared, el.inclination);
+  const PerturberRates s = perturber_rates(sun_terms, sun_mean_motion, o.e_squared, el.inclination);
+  const PerturberRates m = perturber_rates(moon_terms, moon_mean_motion, o.e_squared, el.inclination);
   double sun_node_rate = s.h;
   if (o.sin_i != 0.0) sun_node_rate = sun_node_rate / o.sin_i;
   d.dedt = s.e + m.e;
@@ -421,16 +423,16 @@ DeepSpaceTerms init_deep_space(const MeanElements& el, const NearEarthTerms& ter
   }
 
   // Geopotential resonance.
-  const double theta = std::fmod(gsto, kTwoPi);
-  if (mean_motion > kSynchronousMinMotion && mean_motion < kSynchronousMaxMotion) {
+  const double theta = std::fmod(gsto, common::two_pi);
+  if (mean_motion > synchronous_min_motion && mean_motion < synchronous_max_motion) {
     d.resonance = Resonance::synchronous;
   }
-  if (mean_motion >= kHalfDayMinMotion && mean_motion <= kHalfDayMaxMotion &&
-      el.eccentricity >= kHalfDayMinEccentricity) {
+  if (mean_motion >= half_day_min_motion && mean_motion <= half_day_max_motion &&
+      el.eccentricity >= half_day_min_eccentricity) {
     d.resonance = Resonance::half_day;
   }
   if (d.resonance != Resonance::none) {
-    const double a_over_nv = std::pow(mean_motion / kXke, kTwoThirds);
+    const double a_over_nv = std::pow(mean_motion / xke, two_thirds);
     if (d.resonance == Resonance::half_day) {
       init_half_day_resonance(d, el, terms, o.sin_i, o.cos_i, mean_motion, a_over_nv, theta);
     } else {
@@ -442,10 +444,10 @@ DeepSpaceTerms init_deep_space(const MeanElements& el, const NearEarthTerms& ter
 
 DeepSecular deep_space_secular(const DeepSpaceTerms& d, const NearEarthTerms& terms, double t, double arg_perigee,
                                double node, double mean_anomaly) noexcept {
-  const double no = terms[kMeanMotion];
+  const double no = terms[term::mean_motion];
   DeepSecular s{};
-  s.eccentricity = terms[kEccentricity] + d.dedt * t;
-  s.inclination = terms[kInclination] + d.didt * t;
+  s.eccentricity = terms[term::eccentricity] + d.dedt * t;
+  s.inclination = terms[term::inclination] + d.didt * t;
   s.arg_perigee = arg_perigee + d.domdt * t;
   s.node = node + d.dnodt * t;
   s.mean_anomaly = mean_anomaly + d.dmdt * t;
@@ -454,15 +456,15 @@ DeepSecular deep_space_secular(const DeepSpaceTerms& d, const NearEarthTerms& te
 
   // Integrate lambda and n from epoch in 720-minute steps towards t, then a
   // second-order Taylor step over the remainder.
-  const double theta = std::fmod(d.gsto + t * kEarthRotationRadPerMin, kTwoPi);
-  const double step = t > 0.0 ? kIntegratorStepMin : -kIntegratorStepMin;
+  const double theta = std::fmod(d.gsto + t * earth_rotation_rad_per_min, common::two_pi);
+  const double step = t > 0.0 ? integrator_step_min : -integrator_step_min;
   double atime = 0.0;
   double xli = d.xlamo;
   double xni = no;
   ResonanceDerivatives rate = resonance_derivatives(d, terms, xli, xni, atime);
-  while (std::fabs(t - atime) >= kIntegratorStepMin) {
-    xli = xli + rate.xldot * step + rate.xndt * kIntegratorHalfStepSquared;
-    xni = xni + rate.xndt * step + rate.xnddt * kIntegratorHalfStepSquared;
+  while (std::fabs(t - atime) >= integrator_step_min) {
+    xli = xli + rate.xldot * step + rate.xndt * integrator_half_step_squared;
+    xni = xni + rate.xndt * step + rate.xnddt * integrator_half_step_squared;
     atime = atime + step;
     rate = resonance_derivatives(d, terms, xli, xni, atime);
   }
@@ -480,8 +482,8 @@ DeepSecular deep_space_secular(const DeepSpaceTerms& d, const NearEarthTerms& te
 }
 
 DeepPeriodic apply_lunar_solar_periodics(const DeepSpaceTerms& d, double t, DeepPeriodic e) noexcept {
-  const PeriodicOffsets sun = periodic_offsets(d.sun, kSunMeanMotion, kSunEccentricity, t);
-  const PeriodicOffsets moon = periodic_offsets(d.moon, kMoonMeanMotion, kMoonEccentricity, t);
+  const PeriodicOffsets sun = periodic_offsets(d.sun, sun_mean_motion, sun_eccentricity, t);
+  const PeriodicOffsets moon = periodic_offsets(d.moon, moon_mean_motion, moon_eccentricity, t);
   const double pe = sun.e + moon.e;
   const double pinc = sun.i + moon.i;
   const double pl = sun.l + moon.l;
@@ -492,7 +494,7 @@ DeepPeriodic apply_lunar_solar_periodics(const DeepSpaceTerms& d, double t, Deep
   e.eccentricity = e.eccentricity + pe;
   const double sinip = std::sin(e.inclination);
   const double cosip = std::cos(e.inclination);
-  if (e.inclination >= kLyddaneInclination) {
+  if (e.inclination >= lyddane_inclination) {
     ph = ph / sinip;
     pgh = pgh - cosip * ph;
     e.arg_perigee = e.arg_perigee + pgh;
@@ -511,13 +513,13 @@ DeepPeriodic apply_lunar_solar_periodics(const DeepSpaceTerms& d, double t, Deep
   const double dbet = -ph * sinop + pinc * cosip * cosop;
   alfdp = alfdp + dalf;
   betdp = betdp + dbet;
-  e.node = std::fmod(e.node, kTwoPi);
+  e.node = std::fmod(e.node, common::two_pi);
   const double xls = e.mean_anomaly + e.arg_perigee + pl + pgh + (cosip - pinc * sinip) * e.node;
   const double old_node = e.node;
   e.node = std::atan2(alfdp, betdp);
   // atan2 answers in (-pi, pi]; keep the node on the same branch as before.
-  if (std::fabs(old_node - e.node) > kPi) {
-    e.node = e.node < old_node ? e.node + kTwoPi : e.node - kTwoPi;
+  if (std::fabs(old_node - e.node) > common::pi) {
+    e.node = e.node < old_node ? e.node + common::two_pi : e.node - common::two_pi;
   }
   e.mean_anomaly = e.mean_anomaly + pl;
   e.arg_perigee = xls - e.mean_anomaly - cosip * e.node;

@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/angles.hpp"
 #include "sgp4/constants.hpp"
 #include "sgp4/sgp4.hpp"
 
@@ -12,14 +13,14 @@ namespace satveto::sgp4 {
 
 namespace {
 
-constexpr std::int64_t kMicrosecondsPerDay = 86'400'000'000;
-constexpr std::int64_t kMjdOfUnixEpoch = 40587;
+constexpr std::int64_t microseconds_per_day = 86'400'000'000;
+constexpr std::int64_t mjd_of_unix_epoch = 40587;
 // MJD of 1949-12-31, day 0 of the model's epoch count (JD 2433281.5).
-constexpr std::int64_t kMjdOfModelOrigin = 33281;
-constexpr double kMjdToJd = 2400000.5;
-constexpr double kJdOfModelOrigin = 2433281.5;
-constexpr int kMinYear = 1900;
-constexpr int kMaxYear = 2199;
+constexpr std::int64_t mjd_of_model_origin = 33281;
+constexpr double mjd_to_jd = 2400000.5;
+constexpr double jd_of_model_origin = 2433281.5;
+constexpr int min_year = 1900;
+constexpr int max_year = 2199;
 
 Error epoch_error(std::string_view text, const std::string& problem) {
   return Error{ErrorCode::invalid_epoch, "epoch '" + std::string(text) + "': " + problem};
@@ -28,8 +29,8 @@ Error epoch_error(std::string_view text, const std::string& problem) {
 bool is_leap_year(int year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
 
 int days_in_month(int year, int month) {
-  constexpr int kDays[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  return month == 2 && is_leap_year(year) ? 29 : kDays[month - 1];
+  constexpr int days_in_month[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return month == 2 && is_leap_year(year) ? 29 : days_in_month[month - 1];
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
@@ -43,7 +44,7 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
 }
 
 std::int64_t mjd_from_civil(int year, int month, int day) {
-  return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) + kMjdOfUnixEpoch;
+  return days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) + mjd_of_unix_epoch;
 }
 
 // Reads exactly `width` decimal digits at text[pos]; -1 if any is not a digit.
@@ -65,8 +66,8 @@ struct EpochMicros {
 
 Expected<EpochMicros> parse_epoch_micros(std::string_view text) {
   // Fixed layout up to the seconds: YYYY-MM-DDTHH:MM:SS (19 characters).
-  constexpr std::size_t kFixedLength = 19;
-  if (text.size() < kFixedLength) return epoch_error(text, "too short for YYYY-MM-DDTHH:MM:SS");
+  constexpr std::size_t fixed_length = 19;
+  if (text.size() < fixed_length) return epoch_error(text, "too short for YYYY-MM-DDTHH:MM:SS");
   const struct {
     std::size_t pos;
     char separator;
@@ -86,9 +87,9 @@ Expected<EpochMicros> parse_epoch_micros(std::string_view text) {
   if (year < 0 || month < 0 || day < 0 || hour < 0 || minute < 0 || second < 0) {
     return epoch_error(text, "date and time fields must be digits");
   }
-  if (year < kMinYear || year > kMaxYear) {
-    return epoch_error(text, "year " + std::to_string(year) + " outside " + std::to_string(kMinYear) + "-" +
-                                 std::to_string(kMaxYear));
+  if (year < min_year || year > max_year) {
+    return epoch_error(text, "year " + std::to_string(year) + " outside " + std::to_string(min_year) + "-" +
+                                 std::to_string(max_year));
   }
   if (month < 1 || month > 12) return epoch_error(text, "month " + std::to_string(month) + " outside 1-12");
   if (day < 1 || day > days_in_month(year, month)) {
@@ -98,15 +99,15 @@ Expected<EpochMicros> parse_epoch_micros(std::string_view text) {
   if (minute > 59) return epoch_error(text, "minute " + std::to_string(minute) + " outside 0-59");
   if (second > 59) return epoch_error(text, "second " + std::to_string(second) + " outside 0-59");
 
-  std::size_t pos = kFixedLength;
+  std::size_t pos = fixed_length;
   std::int64_t nanoseconds = 0;
   if (pos < text.size() && text[pos] == '.') {
     ++pos;
-    constexpr std::size_t kMaxFractionDigits = 9;
+    constexpr std::size_t max_fraction_digits = 9;
     std::size_t digits = 0;
     std::int64_t scale = 100'000'000;
     while (pos < text.size() && text[pos] >= '0' && text[pos] <= '9') {
-      if (++digits > kMaxFractionDigits) return epoch_error(text, "more than 9 fractional digits");
+      if (++digits > max_fraction_digits) return epoch_error(text, "more than 9 fractional digits");
       nanoseconds += (text[pos] - '0') * scale;
       scale /= 10;
       ++pos;
@@ -120,7 +121,7 @@ Expected<EpochMicros> parse_epoch_micros(std::string_view text) {
 
   EpochMicros e{mjd_from_civil(year, month, day),
                 ((hour * 60LL + minute) * 60LL + second) * 1'000'000LL + (nanoseconds + 500) / 1000};
-  if (e.microsecond_of_day == kMicrosecondsPerDay) {  // rounding carried into the next day
+  if (e.microsecond_of_day == microseconds_per_day) {  // rounding carried into the next day
     e.mjd_day += 1;
     e.microsecond_of_day = 0;
   }
@@ -133,7 +134,7 @@ Error element_field_error(const char* field, double value, const char* requireme
 
 // ---- TLE fixed-column fields ----
 
-constexpr std::size_t kTleLineLength = 69;
+constexpr std::size_t tle_line_length = 69;
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
@@ -193,7 +194,7 @@ double parse_exponent_field(std::string_view field) {
 
 int tle_checksum(std::string_view line) {
   int sum = 0;
-  for (std::size_t i = 0; i < kTleLineLength - 1; ++i) {
+  for (std::size_t i = 0; i < tle_line_length - 1; ++i) {
     const char c = line[i];
     if (c >= '0' && c <= '9') sum += c - '0';
     if (c == '-') sum += 1;
@@ -221,7 +222,7 @@ DayClock split_day_fraction(double fraction_of_day) {
 Expected<Epoch> parse_epoch(std::string_view iso_utc) {
   Expected<EpochMicros> e = parse_epoch_micros(iso_utc);
   if (!e) return e.error();
-  return Epoch{e->mjd_day, static_cast<double>(e->microsecond_of_day) / static_cast<double>(kMicrosecondsPerDay)};
+  return Epoch{e->mjd_day, static_cast<double>(e->microsecond_of_day) / static_cast<double>(microseconds_per_day)};
 }
 
 Expected<MeanElements> to_mean_elements(const OmmElements& omm) {
@@ -249,30 +250,28 @@ Expected<MeanElements> to_mean_elements(const OmmElements& omm) {
     return element_field_error("INCLINATION", omm.inclination, "(deg) is outside [0, 180]");
   }
 
-  using detail::kPi;
   // Unit factors of python-sgp4's sgp4.omm (rev/day^k to rad/min^k), kept in the
   // same form so that both sides round identically.
-  constexpr double kDegreesToRadians = kPi / 180.0;
-  constexpr double kMeanMotionDotUnits = 1036800.0 / kPi;        // 2 * 1440^2 / (2 pi)
-  constexpr double kMeanMotionDdotUnits = 2985984000.0 / 2.0 / kPi;  // 6 * 1440^3 / (2 pi) / 6 * 2
+  constexpr double mean_motion_dot_units = 1036800.0 / common::pi;        // 2 * 1440^2 / (2 pi)
+  constexpr double mean_motion_ddot_units = 2985984000.0 / 2.0 / common::pi;  // 6 * 1440^3 / (2 pi) / 6 * 2
 
   MeanElements m;
   m.catalog_number = omm.norad_cat_id;
   m.epoch = Epoch{epoch->mjd_day, static_cast<double>(epoch->microsecond_of_day) /
-                                      static_cast<double>(kMicrosecondsPerDay)};
+                                      static_cast<double>(microseconds_per_day)};
   // Days since 1949-12-31 as seconds/86400, the way python-sgp4 computes it from a datetime.
   const std::int64_t micros_since_origin =
-      (epoch->mjd_day - kMjdOfModelOrigin) * kMicrosecondsPerDay + epoch->microsecond_of_day;
+      (epoch->mjd_day - mjd_of_model_origin) * microseconds_per_day + epoch->microsecond_of_day;
   m.epoch_days = static_cast<double>(micros_since_origin) / 1.0e6 / 86400.0;
-  m.mean_motion = omm.mean_motion / 720.0 * kPi;
+  m.mean_motion = omm.mean_motion / 720.0 * common::pi;
   m.eccentricity = omm.eccentricity;
-  m.inclination = omm.inclination * kDegreesToRadians;
-  m.ra_of_asc_node = omm.ra_of_asc_node * kDegreesToRadians;
-  m.arg_of_perigee = omm.arg_of_pericenter * kDegreesToRadians;
-  m.mean_anomaly = omm.mean_anomaly * kDegreesToRadians;
+  m.inclination = omm.inclination * common::deg;
+  m.ra_of_asc_node = omm.ra_of_asc_node * common::deg;
+  m.arg_of_perigee = omm.arg_of_pericenter * common::deg;
+  m.mean_anomaly = omm.mean_anomaly * common::deg;
   m.bstar = omm.bstar;
-  m.mean_motion_dot = omm.mean_motion_dot / kMeanMotionDotUnits;
-  m.mean_motion_ddot = omm.mean_motion_ddot / kMeanMotionDdotUnits;
+  m.mean_motion_dot = omm.mean_motion_dot / mean_motion_dot_units;
+  m.mean_motion_ddot = omm.mean_motion_ddot / mean_motion_ddot_units;
   return m;
 }
 
@@ -303,7 +302,7 @@ Expected<MeanElements> parse_tle(std::string_view line1, std::string_view line2,
   const std::string_view lines[2] = {line1, line2};
   for (int n = 0; n < 2; ++n) {
     const std::string_view line = lines[n];
-    if (line.size() != kTleLineLength) {
+    if (line.size() != tle_line_length) {
       return Error{ErrorCode::invalid_tle, "TLE line " + std::to_string(n + 1) + " has " +
                                                std::to_string(line.size()) + " characters, expected 69"};
     }
@@ -379,10 +378,8 @@ Expected<MeanElements> parse_tle(std::string_view line1, std::string_view line2,
     return tle_error(1, 20, 12, "epoch day", line1.substr(20, 12), "is outside the year");
   }
 
-  using detail::kDegToRad;
-  using detail::kPi;
   // rev/day -> rad/min, as twoline2rv: divide by 1440 / (2 pi).
-  const double revs_per_day_to_rad_per_min = 1440.0 / (2.0 * kPi);
+  const double revs_per_day_to_rad_per_min = 1440.0 / (2.0 * common::pi);
 
   MeanElements m;
   m.catalog_number = catalog;
@@ -392,19 +389,19 @@ Expected<MeanElements> parse_tle(std::string_view line1, std::string_view line2,
   // The model's epoch value: Julian date rebuilt from hour/minute/second, as
   // twoline2rv + jday do, so that gsto and the lunar-solar terms round the same.
   const DayClock clock = split_day_fraction(fraction);
-  const double jd = static_cast<double>(m.epoch.mjd_day) + kMjdToJd;
+  const double jd = static_cast<double>(m.epoch.mjd_day) + mjd_to_jd;
   const double jd_fraction = (clock.second + clock.minute * 60.0 + clock.hour * 3600.0) / 86400.0;
-  m.epoch_days = (jd + jd_fraction) - kJdOfModelOrigin;
+  m.epoch_days = (jd + jd_fraction) - jd_of_model_origin;
 
   m.mean_motion = fields[10].value / revs_per_day_to_rad_per_min;
   m.mean_motion_dot = fields[2].value / (revs_per_day_to_rad_per_min * 1440.0);
   m.mean_motion_ddot = fields[3].value / (revs_per_day_to_rad_per_min * 1440.0 * 1440);
   m.bstar = fields[4].value;
-  m.inclination = fields[5].value * kDegToRad;
-  m.ra_of_asc_node = fields[6].value * kDegToRad;
+  m.inclination = fields[5].value * common::deg;
+  m.ra_of_asc_node = fields[6].value * common::deg;
   m.eccentricity = fields[7].value;
-  m.arg_of_perigee = fields[8].value * kDegToRad;
-  m.mean_anomaly = fields[9].value * kDegToRad;
+  m.arg_of_perigee = fields[8].value * common::deg;
+  m.mean_anomaly = fields[9].value * common::deg;
   return m;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <string>
 
+#include "common/angles.hpp"
 #include "sgp4/constants.hpp"
 #include "sgp4/deep_space.hpp"
 #include "sgp4/sgp4.hpp"
@@ -14,7 +15,7 @@ namespace {
 using namespace detail;
 
 // Days between JD 0 and the model's epoch origin 1949-12-31 0h UTC.
-constexpr double kJdOfEpochOrigin = 2433281.5;
+constexpr double jd_of_epoch_origin = 2433281.5;
 
 std::string format_value(double value) {
   char buffer[48];
@@ -48,11 +49,11 @@ Error validate(const MeanElements& e) {
   if (!(e.mean_motion > 0.0)) {
     return element_error(ErrorCode::mean_motion, "mean_motion", e.mean_motion, "(rad/min) is not positive");
   }
-  if (!(e.inclination >= 0.0 && e.inclination <= kPi)) {
+  if (!(e.inclination >= 0.0 && e.inclination <= common::pi)) {
     return element_error(ErrorCode::invalid_element, "inclination", e.inclination, "(rad) is outside [0, pi]");
   }
   // Angles are periodic, but values beyond a few turns mean a unit mix-up.
-  constexpr double kMaxAngle = 4.0 * kTwoPi;
+  constexpr double max_angle = 4.0 * common::two_pi;
   const struct {
     const char* name;
     double value;
@@ -60,7 +61,7 @@ Error validate(const MeanElements& e) {
                 {"arg_of_perigee", e.arg_of_perigee},
                 {"mean_anomaly", e.mean_anomaly}};
   for (const auto& a : angles) {
-    if (std::fabs(a.value) > kMaxAngle) {
+    if (std::fabs(a.value) > max_angle) {
       return element_error(ErrorCode::invalid_element, a.name, a.value, "(rad) is beyond +-4 turns");
     }
   }
@@ -73,8 +74,8 @@ Error validate(const MeanElements& e) {
 // Brouwer mean motion from the Kozai mean motion of the element set (the
 // "un-Kozai" step), following Hoots & Roehrich eq. for a1, delta1, a0, delta0.
 double brouwer_mean_motion(double kozai_mean_motion, double cos_i2, double beta0, double beta0_squared) {
-  const double a1 = std::pow(kXke / kozai_mean_motion, kTwoThirds);
-  const double d1 = 0.75 * kJ2 * (3.0 * cos_i2 - 1.0) / (beta0 * beta0_squared);
+  const double a1 = std::pow(xke / kozai_mean_motion, two_thirds);
+  const double d1 = 0.75 * j2 * (3.0 * cos_i2 - 1.0) / (beta0 * beta0_squared);
   double del = d1 / (a1 * a1);
   const double a0 = a1 * (1.0 - del * del - del * (1.0 / 3.0 + 134.0 * del * del / 81.0));
   del = d1 / (a0 * a0);
@@ -92,24 +93,24 @@ NearEarthTerms near_earth_terms(const MeanElements& e, bool& simplified_drag, bo
   const double sinio = std::sin(e.inclination);
 
   const double no = brouwer_mean_motion(e.mean_motion, cosio2, rteosq, omeosq);
-  const double ao = std::pow(kXke / no, kTwoThirds);
+  const double ao = std::pow(xke / no, two_thirds);
   const double po = ao * omeosq;
   const double con42 = 1.0 - 5.0 * cosio2;
   const double con41 = -con42 - cosio2 - cosio2;
   const double posq = po * po;
   const double rp = ao * (1.0 - ecc);
-  const double perigee_km = (rp - 1.0) * kEarthRadiusKm;
+  const double perigee_km = (rp - 1.0) * earth_radius_km;
 
   // Atmospheric density parameters s and (q0 - s)^4, lowered for low perigees.
-  double sfour = kDragS0Km / kEarthRadiusKm + 1.0;
-  const double q0ms = (kDragQ0Km - kDragS0Km) / kEarthRadiusKm;
+  double sfour = drag_s0_km / earth_radius_km + 1.0;
+  const double q0ms = (drag_q0_km - drag_s0_km) / earth_radius_km;
   double qzms24 = q0ms * q0ms * q0ms * q0ms;
-  if (perigee_km < kLowPerigeeKm) {
-    double s_km = perigee_km - kDragS0Km;
-    if (perigee_km < kVeryLowPerigeeKm) s_km = kVeryLowPerigeeSKm;
-    const double q = (kDragQ0Km - s_km) / kEarthRadiusKm;
+  if (perigee_km < low_perigee_km) {
+    double s_km = perigee_km - drag_s0_km;
+    if (perigee_km < very_low_perigee_km) s_km = very_low_perigee_skm;
+    const double q = (drag_q0_km - s_km) / earth_radius_km;
     qzms24 = q * q * q * q;
-    sfour = s_km / kEarthRadiusKm + 1.0;
+    sfour = s_km / earth_radius_km + 1.0;
   }
 
   const double pinvsq = 1.0 / posq;
@@ -122,23 +123,23 @@ NearEarthTerms near_earth_terms(const MeanElements& e, bool& simplified_drag, bo
   const double coef1 = coef / std::pow(psisq, 3.5);
   const double cc2 = coef1 * no *
                      (ao * (1.0 + 1.5 * etasq + eeta * (4.0 + etasq)) +
-                      0.375 * kJ2 * tsi / psisq * con41 * (8.0 + 3.0 * etasq * (8.0 + etasq)));
+                      0.375 * j2 * tsi / psisq * con41 * (8.0 + 3.0 * etasq * (8.0 + etasq)));
   const double cc1 = e.bstar * cc2;
   double cc3 = 0.0;
-  if (ecc > kCircularEccentricity) cc3 = -2.0 * coef * tsi * kJ3OverJ2 * no * sinio / ecc;
+  if (ecc > circular_eccentricity) cc3 = -2.0 * coef * tsi * j3_over_j2 * no * sinio / ecc;
   const double x1mth2 = 1.0 - cosio2;
   const double cc4 = 2.0 * no * coef1 * ao * omeosq *
                      (eta * (2.0 + 0.5 * etasq) + ecc * (0.5 + 2.0 * etasq) -
-                      kJ2 * tsi / (ao * psisq) *
+                      j2 * tsi / (ao * psisq) *
                           (-3.0 * con41 * (1.0 - 2.0 * eeta + etasq * (1.5 - 0.5 * eeta)) +
                            0.75 * x1mth2 * (2.0 * etasq - eeta * (1.0 + etasq)) * std::cos(2.0 * e.arg_of_perigee)));
   const double cc5 = 2.0 * coef1 * ao * omeosq * (1.0 + 2.75 * (etasq + eeta) + eeta * etasq);
 
   // Secular rates from J2 and J4.
   const double cosio4 = cosio2 * cosio2;
-  const double temp1 = 1.5 * kJ2 * pinvsq * no;
-  const double temp2 = 0.5 * temp1 * kJ2 * pinvsq;
-  const double temp3 = -0.46875 * kJ4 * pinvsq * pinvsq * no;
+  const double temp1 = 1.5 * j2 * pinvsq * no;
+  const double temp2 = 0.5 * temp1 * j2 * pinvsq;
+  const double temp3 = -0.46875 * j4 * pinvsq * pinvsq * no;
   const double mdot =
       no + 0.5 * temp1 * rteosq * con41 + 0.0625 * temp2 * rteosq * (13.0 - 78.0 * cosio2 + 137.0 * cosio4);
   const double argpdot = -0.5 * temp1 * con42 + 0.0625 * temp2 * (7.0 - 114.0 * cosio2 + 395.0 * cosio4) +
@@ -146,52 +147,52 @@ NearEarthTerms near_earth_terms(const MeanElements& e, bool& simplified_drag, bo
   const double xhdot1 = -temp1 * cosio;
   const double nodedot = xhdot1 + (0.5 * temp2 * (4.0 - 19.0 * cosio2) + 2.0 * temp3 * (3.0 - 7.0 * cosio2)) * cosio;
 
-  deep_space = kTwoPi / no >= kDeepSpacePeriodMin;
-  simplified_drag = deep_space || rp < kSimpleDragPerigeeKm / kEarthRadiusKm + 1.0;
+  deep_space = common::two_pi / no >= deep_space_period_min;
+  simplified_drag = deep_space || rp < simple_drag_perigee_km / earth_radius_km + 1.0;
 
-  c[kMeanMotion] = no;
-  c[kSemiMajorAxisFactor] = std::pow(kXke / no, kTwoThirds);
-  c[kEccentricity] = ecc;
-  c[kInclination] = e.inclination;
-  c[kSinInclination] = sinio;
-  c[kCosInclination] = cosio;
-  c[kNode0] = e.ra_of_asc_node;
-  c[kArgPerigee0] = e.arg_of_perigee;
-  c[kMeanAnomaly0] = e.mean_anomaly;
-  c[kMeanAnomalyRate] = mdot;
-  c[kArgPerigeeRate] = argpdot;
-  c[kNodeRate] = nodedot;
-  c[kNodeDrag2] = 3.5 * omeosq * xhdot1 * cc1;
-  c[kDragC1] = cc1;
-  c[kDragEccentricity] = e.bstar * cc4;
-  c[kDragMeanLongitude2] = 1.5 * cc1;
-  c[kAycof] = -0.5 * kJ3OverJ2 * sinio;
-  const double one_plus_cos = std::fabs(cosio + 1.0) > kRetrogradeGuard ? 1.0 + cosio : kRetrogradeGuard;
-  c[kXlcof] = -0.25 * kJ3OverJ2 * sinio * (3.0 + 5.0 * cosio) / one_plus_cos;
-  c[kCon41] = con41;
-  c[kX1mth2] = x1mth2;
-  c[kX7thm1] = 7.0 * cosio2 - 1.0;
+  c[term::mean_motion] = no;
+  c[term::semi_major_axis_factor] = std::pow(xke / no, two_thirds);
+  c[term::eccentricity] = ecc;
+  c[term::inclination] = e.inclination;
+  c[term::sin_inclination] = sinio;
+  c[term::cos_inclination] = cosio;
+  c[term::node0] = e.ra_of_asc_node;
+  c[term::arg_perigee0] = e.arg_of_perigee;
+  c[term::mean_anomaly0] = e.mean_anomaly;
+  c[term::mean_anomaly_rate] = mdot;
+  c[term::arg_perigee_rate] = argpdot;
+  c[term::node_rate] = nodedot;
+  c[term::node_drag2] = 3.5 * omeosq * xhdot1 * cc1;
+  c[term::drag_c1] = cc1;
+  c[term::drag_eccentricity] = e.bstar * cc4;
+  c[term::drag_mean_longitude2] = 1.5 * cc1;
+  c[term::aycof] = -0.5 * j3_over_j2 * sinio;
+  const double one_plus_cos = std::fabs(cosio + 1.0) > retrograde_guard ? 1.0 + cosio : retrograde_guard;
+  c[term::xlcof] = -0.25 * j3_over_j2 * sinio * (3.0 + 5.0 * cosio) / one_plus_cos;
+  c[term::con41] = con41;
+  c[term::x1mth2] = x1mth2;
+  c[term::x7thm1] = 7.0 * cosio2 - 1.0;
 
   // Full drag model only for perigees above 220 km; otherwise these stay 0 (see terms.hpp).
   if (!simplified_drag) {
-    c[kDragArgPerigee] = e.bstar * cc3 * std::cos(e.arg_of_perigee);
-    c[kEta] = eta;
-    if (ecc > kCircularEccentricity) c[kDragMeanAnomaly] = -kTwoThirds * coef * e.bstar / eeta;
+    c[term::drag_arg_perigee] = e.bstar * cc3 * std::cos(e.arg_of_perigee);
+    c[term::eta] = eta;
+    if (ecc > circular_eccentricity) c[term::drag_mean_anomaly] = -two_thirds * coef * e.bstar / eeta;
     const double delmo_root = 1.0 + eta * std::cos(e.mean_anomaly);
-    c[kDelM0] = delmo_root * delmo_root * delmo_root;
-    c[kDragEccentricity2] = e.bstar * cc5;
-    c[kSinMeanAnomaly0] = std::sin(e.mean_anomaly);
+    c[term::del_m0] = delmo_root * delmo_root * delmo_root;
+    c[term::drag_eccentricity2] = e.bstar * cc5;
+    c[term::sin_mean_anomaly0] = std::sin(e.mean_anomaly);
     const double cc1sq = cc1 * cc1;
     const double d2 = 4.0 * ao * tsi * cc1sq;
     const double temp = d2 * tsi * cc1 / 3.0;
     const double d3 = (17.0 * ao + sfour) * temp;
     const double d4 = 0.5 * temp * ao * tsi * (221.0 * ao + 31.0 * sfour) * cc1;
-    c[kDragD2] = d2;
-    c[kDragD3] = d3;
-    c[kDragD4] = d4;
-    c[kDragMeanLongitude3] = d2 + 2.0 * cc1sq;
-    c[kDragMeanLongitude4] = 0.25 * (3.0 * d3 + cc1 * (12.0 * d2 + 10.0 * cc1sq));
-    c[kDragMeanLongitude5] = 0.2 * (3.0 * d4 + 12.0 * cc1 * d3 + 6.0 * d2 * d2 + 15.0 * cc1sq * (2.0 * d2 + cc1sq));
+    c[term::drag_d2] = d2;
+    c[term::drag_d3] = d3;
+    c[term::drag_d4] = d4;
+    c[term::drag_mean_longitude3] = d2 + 2.0 * cc1sq;
+    c[term::drag_mean_longitude4] = 0.25 * (3.0 * d3 + cc1 * (12.0 * d2 + 10.0 * cc1sq));
+    c[term::drag_mean_longitude5] = 0.2 * (3.0 * d4 + 12.0 * cc1 * d3 + 6.0 * d2 * d2 + 15.0 * cc1sq * (2.0 * d2 + cc1sq));
   }
   return c;
 }
@@ -206,7 +207,7 @@ Expected<Satellite> init_satellite(const MeanElements& elements) {
   bool simplified_drag = false;
   sat.terms = near_earth_terms(elements, simplified_drag, sat.deep_space);
   if (sat.deep_space) {
-    const double gsto = greenwich_sidereal_angle(elements.epoch_days + kJdOfEpochOrigin);
+    const double gsto = greenwich_sidereal_angle(elements.epoch_days + jd_of_epoch_origin);
     sat.deep = init_deep_space(elements, sat.terms, gsto);
   }
   return sat;

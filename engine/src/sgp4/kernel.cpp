@@ -11,13 +11,13 @@ namespace satveto::sgp4::detail {
 
 namespace {
 
-constexpr double kStatusOk = 0.0;
+constexpr double status_ok = 0.0;
 
 // Keeps the first error: a lane that already failed stays at its code. (Written as
 // two selects on doubles so that the lane loops still vectorise.)
 [[gnu::always_inline]] inline double flag(double status, bool failed, ErrorCode code) {
-  const double candidate = failed ? static_cast<double>(code) : kStatusOk;
-  return status != kStatusOk ? status : candidate;
+  const double candidate = failed ? static_cast<double>(code) : status_ok;
+  return status != status_ok ? status : candidate;
 }
 
 bool any_above(const double* values, std::size_t n, double threshold) {
@@ -30,7 +30,7 @@ bool any_above(const double* values, std::size_t n, double threshold) {
 }  // namespace
 
 void load_terms(LaneBlock& block, std::size_t lane, const NearEarthTerms& terms) noexcept {
-  for (std::size_t k = 0; k < kNearEarthTermCount; ++k) block.term[k][lane] = terms[k];
+  for (std::size_t k = 0; k < term::count; ++k) block.term[k][lane] = terms[k];
 }
 
 SATVETO_LANE_CLONES void secular_near_earth(LaneBlock& b) noexcept {
@@ -42,50 +42,50 @@ SATVETO_LANE_CLONES void secular_near_earth(LaneBlock& b) noexcept {
     const double t4 = t3 * t;
 
     // Secular effect of J2/J4 on the angles.
-    const double mean_anomaly_df = b.term[kMeanAnomaly0][i] + b.term[kMeanAnomalyRate][i] * t;
-    const double argp_df = b.term[kArgPerigee0][i] + b.term[kArgPerigeeRate][i] * t;
-    const double node_df = b.term[kNode0][i] + b.term[kNodeRate][i] * t;
-    const double node = node_df + b.term[kNodeDrag2][i] * t2;
+    const double mean_anomaly_df = b.term[term::mean_anomaly0][i] + b.term[term::mean_anomaly_rate][i] * t;
+    const double argp_df = b.term[term::arg_perigee0][i] + b.term[term::arg_perigee_rate][i] * t;
+    const double node_df = b.term[term::node0][i] + b.term[term::node_rate][i] * t;
+    const double node = node_df + b.term[term::node_drag2][i] * t2;
 
     // Drag. For "simplified" objects the higher-order coefficients are zero and
     // every extra term below adds exactly 0, reproducing the simplified model.
-    const double del_argp = b.term[kDragArgPerigee][i] * t;
-    const double eta_term = 1.0 + b.term[kEta][i] * sincos(mean_anomaly_df).cos;
-    const double del_mean = b.term[kDragMeanAnomaly][i] * (eta_term * eta_term * eta_term - b.term[kDelM0][i]);
+    const double del_argp = b.term[term::drag_arg_perigee][i] * t;
+    const double eta_term = 1.0 + b.term[term::eta][i] * sincos(mean_anomaly_df).cos;
+    const double del_mean = b.term[term::drag_mean_anomaly][i] * (eta_term * eta_term * eta_term - b.term[term::del_m0][i]);
     const double drag_shift = del_argp + del_mean;
     const double mean_anomaly = mean_anomaly_df + drag_shift;
     const double argp = argp_df - drag_shift;
 
-    double tempa = 1.0 - b.term[kDragC1][i] * t;
-    tempa = tempa - b.term[kDragD2][i] * t2 - b.term[kDragD3][i] * t3 - b.term[kDragD4][i] * t4;
-    double tempe = b.term[kDragEccentricity][i] * t;
-    tempe = tempe + b.term[kDragEccentricity2][i] * (sincos(mean_anomaly).sin - b.term[kSinMeanAnomaly0][i]);
-    double templ = b.term[kDragMeanLongitude2][i] * t2;
-    templ = templ + b.term[kDragMeanLongitude3][i] * t3 +
-            t4 * (b.term[kDragMeanLongitude4][i] + t * b.term[kDragMeanLongitude5][i]);
+    double tempa = 1.0 - b.term[term::drag_c1][i] * t;
+    tempa = tempa - b.term[term::drag_d2][i] * t2 - b.term[term::drag_d3][i] * t3 - b.term[term::drag_d4][i] * t4;
+    double tempe = b.term[term::drag_eccentricity][i] * t;
+    tempe = tempe + b.term[term::drag_eccentricity2][i] * (sincos(mean_anomaly).sin - b.term[term::sin_mean_anomaly0][i]);
+    double templ = b.term[term::drag_mean_longitude2][i] * t2;
+    templ = templ + b.term[term::drag_mean_longitude3][i] * t3 +
+            t4 * (b.term[term::drag_mean_longitude4][i] + t * b.term[term::drag_mean_longitude5][i]);
 
-    const double no = b.term[kMeanMotion][i];
-    const double am = b.term[kSemiMajorAxisFactor][i] * tempa * tempa;
-    const double nm = kXke / (am * std::sqrt(am));
-    double em = b.term[kEccentricity][i] - tempe;
-    double status = kStatusOk;
-    status = flag(status, !(em < 1.0 && em >= kMinMeanEccentricity), ErrorCode::mean_eccentricity);
-    em = em < kEccentricityFloor ? kEccentricityFloor : em;
+    const double no = b.term[term::mean_motion][i];
+    const double am = b.term[term::semi_major_axis_factor][i] * tempa * tempa;
+    const double nm = xke / (am * std::sqrt(am));
+    double em = b.term[term::eccentricity][i] - tempe;
+    double status = status_ok;
+    status = flag(status, !(em < 1.0 && em >= min_mean_eccentricity), ErrorCode::mean_eccentricity);
+    em = em < eccentricity_floor ? eccentricity_floor : em;
 
     b.am[i] = am;
     b.nm[i] = nm;
     b.ep[i] = em;
-    b.inclp[i] = b.term[kInclination][i];
-    b.sinip[i] = b.term[kSinInclination][i];
-    b.cosip[i] = b.term[kCosInclination][i];
+    b.inclp[i] = b.term[term::inclination][i];
+    b.sinip[i] = b.term[term::sin_inclination][i];
+    b.cosip[i] = b.term[term::cos_inclination][i];
     b.nodep[i] = node;
     b.argpp[i] = argp;
     b.mp[i] = mean_anomaly + no * templ;
-    b.aycof[i] = b.term[kAycof][i];
-    b.xlcof[i] = b.term[kXlcof][i];
-    b.con41[i] = b.term[kCon41][i];
-    b.x1mth2[i] = b.term[kX1mth2][i];
-    b.x7thm1[i] = b.term[kX7thm1][i];
+    b.aycof[i] = b.term[term::aycof][i];
+    b.xlcof[i] = b.term[term::xlcof][i];
+    b.con41[i] = b.term[term::con41][i];
+    b.x1mth2[i] = b.term[term::x1mth2][i];
+    b.x7thm1[i] = b.term[term::x7thm1][i];
     b.status[i] = status;
   }
 }
@@ -95,10 +95,10 @@ namespace {
 // Kepler iteration state of a block. Each pass reads one copy and writes another,
 // so that every store is unconditional and the pass vectorises.
 struct KeplerState {
-  double ecc_anomaly[kLanes];
-  double step[kLanes];  // last Newton correction
-  double sin_e[kLanes];
-  double cos_e[kLanes];
+  double ecc_anomaly[lanes];
+  double step[lanes];  // last Newton correction
+  double sin_e[lanes];
+  double cos_e[lanes];
 };
 
 // One damped Newton step of Kepler's equation for u = E - axnl sin E + aynl cos E,
@@ -107,12 +107,12 @@ struct KeplerState {
                                                const double* u, const KeplerState& in, KeplerState& out) {
   for (std::size_t i = 0; i < n; ++i) {
     const double e0 = in.ecc_anomaly[i];
-    const bool running = std::fabs(in.step[i]) >= kKeplerTolerance;
+    const bool running = std::fabs(in.step[i]) >= kepler_tolerance;
     const SinCos e = sincos(e0);
     double delta = 1.0 - e.cos * axnl[i] - e.sin * aynl[i];
     delta = (u[i] - aynl[i] * e.cos + axnl[i] * e.sin - e0) / delta;
-    delta = delta > kKeplerMaxStep ? kKeplerMaxStep : delta;
-    delta = delta < -kKeplerMaxStep ? -kKeplerMaxStep : delta;
+    delta = delta > kepler_max_step ? kepler_max_step : delta;
+    delta = delta < -kepler_max_step ? -kepler_max_step : delta;
     out.sin_e[i] = running ? e.sin : in.sin_e[i];
     out.cos_e[i] = running ? e.cos : in.cos_e[i];
     out.ecc_anomaly[i] = running ? e0 + delta : e0;
@@ -124,7 +124,7 @@ struct KeplerState {
 
 SATVETO_LANE_CLONES void periodics_and_position(LaneBlock& b) noexcept {
   const std::size_t n = b.count;
-  double axnl[kLanes], aynl[kLanes], u[kLanes];
+  double axnl[lanes], aynl[lanes], u[lanes];
   KeplerState even, odd;
 
   // Long-period periodics (J3) and the argument of latitude in "u" form.
@@ -147,7 +147,7 @@ SATVETO_LANE_CLONES void periodics_and_position(LaneBlock& b) noexcept {
   // soon as all lanes have converged. As in the reference, sin E and cos E are those
   // of the last iterate before its final correction.
   const KeplerState* result = &even;
-  for (int pass = 0; pass < kKeplerMaxIterations && any_above(result->step, n, kKeplerTolerance); ++pass) {
+  for (int pass = 0; pass < kepler_max_iterations && any_above(result->step, n, kepler_tolerance); ++pass) {
     if (result == &even) {
       kepler_pass(n, axnl, aynl, u, even, odd);
       result = &odd;
@@ -178,7 +178,7 @@ SATVETO_LANE_CLONES void periodics_and_position(LaneBlock& b) noexcept {
     const double sin2u = (cosu + cosu) * sinu;
     const double cos2u = 1.0 - 2.0 * sinu * sinu;
     temp = 1.0 / pl;
-    const double temp1 = 0.5 * kJ2 * temp;
+    const double temp1 = 0.5 * j2 * temp;
     const double temp2 = temp1 * temp;
 
     const double con41 = b.con41[i];
@@ -188,8 +188,8 @@ SATVETO_LANE_CLONES void periodics_and_position(LaneBlock& b) noexcept {
     const double mrt = rl * (1.0 - 1.5 * temp2 * betal * con41) + 0.5 * temp1 * x1mth2 * cos2u;
     const double xnode = b.nodep[i] + 1.5 * temp2 * cosip * sin2u;
     const double xinc = b.inclp[i] + 1.5 * temp2 * cosip * sinip * cos2u;
-    const double mvt = rdotl - b.nm[i] * temp1 * x1mth2 * sin2u / kXke;
-    const double rvdot = rvdotl + b.nm[i] * temp1 * (x1mth2 * cos2u + 1.5 * con41) / kXke;
+    const double mvt = rdotl - b.nm[i] * temp1 * x1mth2 * sin2u / xke;
+    const double rvdot = rvdotl + b.nm[i] * temp1 * (x1mth2 * cos2u + 1.5 * con41) / xke;
 
     // u corrected by the short-period term: instead of atan2 then sin/cos, rotate the
     // unit vector (cos u, sin u) by the (small) correction angle.
@@ -212,13 +212,13 @@ SATVETO_LANE_CLONES void periodics_and_position(LaneBlock& b) noexcept {
     const double vz = inc.sin * cossu;
 
     status = flag(status, mrt < 1.0, ErrorCode::decayed);
-    const double radius_km = mrt * kEarthRadiusKm;
+    const double radius_km = mrt * earth_radius_km;
     b.r[0][i] = radius_km * ux;
     b.r[1][i] = radius_km * uy;
     b.r[2][i] = radius_km * uz;
-    b.v[0][i] = (mvt * ux + rvdot * vx) * kVelocityKmPerS;
-    b.v[1][i] = (mvt * uy + rvdot * vy) * kVelocityKmPerS;
-    b.v[2][i] = (mvt * uz + rvdot * vz) * kVelocityKmPerS;
+    b.v[0][i] = (mvt * ux + rvdot * vx) * velocity_km_per_s;
+    b.v[1][i] = (mvt * uy + rvdot * vy) * velocity_km_per_s;
+    b.v[2][i] = (mvt * uz + rvdot * vz) * velocity_km_per_s;
     b.status[i] = status;
   }
 }
@@ -243,7 +243,7 @@ void propagate_block_single(const Satellite& satellite, LaneBlock& block) noexce
   if (satellite.deep_space) {
     for (std::size_t i = 0; i < block.count; ++i) deep_space_mean_elements(satellite, block, i);
   } else {
-    for (std::size_t k = 0; k < kNearEarthTermCount; ++k) {
+    for (std::size_t k = 0; k < term::count; ++k) {
       for (std::size_t i = 0; i < block.count; ++i) block.term[k][i] = satellite.terms[k];
     }
     secular_near_earth(block);

@@ -191,7 +191,7 @@ class SatelliteBatch {
 
  private:
   struct NearEarthColumns {
-    std::array<std::vector<double>, detail::kNearEarthTermCount> term;
+    std::array<std::vector<double>, detail::term::count> term;
     std::vector<std::int64_t> epoch_mjd_day;
     std::vector<double> epoch_day_fraction;
     std::vector<std::size_t> output_index;

@@ -11,49 +11,52 @@
 namespace satveto::sgp4::detail {
 
 // Coefficients read by the vectorised secular stage and the shared periodic stage.
-// For deep-space objects only the secular rates (kMeanAnomalyRate ... kNodeDrag2)
+// For deep-space objects only the secular rates (term::mean_anomaly_rate ... term::node_drag2)
 // and the drag scalars are used; the rest are recomputed per instant.
+// Namespaced so the short names (eta, inclination) cannot meet a variable of the same name.
+namespace term {
 enum NearEarthTerm : std::size_t {
-  kMeanMotion,        // un-Kozai'd mean motion n0'' (rad/min)
-  kSemiMajorAxisFactor,  // (xke / n0'')^(2/3): a0'' in Earth radii
-  kEccentricity,
-  kInclination,
-  kSinInclination,
-  kCosInclination,
-  kNode0,             // right ascension of ascending node at epoch (rad)
-  kArgPerigee0,       // argument of perigee at epoch (rad)
-  kMeanAnomaly0,      // mean anomaly at epoch (rad)
-  kMeanAnomalyRate,   // dM/dt from J2, J4 (rad/min)
-  kArgPerigeeRate,    // d(omega)/dt (rad/min)
-  kNodeRate,          // d(Omega)/dt (rad/min)
-  kNodeDrag2,         // coefficient of t^2 in the node (drag)
-  kDragC1,            // C1: linear decay of the semi-major axis factor
-  kDragEccentricity,  // B* C4: linear decay of the eccentricity
-  kDragMeanLongitude2,  // 1.5 C1: t^2 term of the mean longitude
+  mean_motion,        // un-Kozai'd mean motion n0'' (rad/min)
+  semi_major_axis_factor,  // (xke / n0'')^(2/3): a0'' in Earth radii
+  eccentricity,
+  inclination,
+  sin_inclination,
+  cos_inclination,
+  node0,             // right ascension of ascending node at epoch (rad)
+  arg_perigee0,       // argument of perigee at epoch (rad)
+  mean_anomaly0,      // mean anomaly at epoch (rad)
+  mean_anomaly_rate,   // dM/dt from J2, J4 (rad/min)
+  arg_perigee_rate,    // d(omega)/dt (rad/min)
+  node_rate,          // d(Omega)/dt (rad/min)
+  node_drag2,         // coefficient of t^2 in the node (drag)
+  drag_c1,            // C1: linear decay of the semi-major axis factor
+  drag_eccentricity,  // B* C4: linear decay of the eccentricity
+  drag_mean_longitude2,  // 1.5 C1: t^2 term of the mean longitude
   // Higher-order drag terms; all exactly zero for "simplified" (low perigee or deep-space) objects,
   // which makes the full-drag formulas reduce to the simplified ones without a branch.
-  kDragArgPerigee,    // B* C3 cos(omega0)
-  kEta,
-  kDragMeanAnomaly,   // -(2/3) q0ms^4 B* / (e eta)
-  kDelM0,             // (1 + eta cos M0)^3
-  kDragEccentricity2, // B* C5
-  kSinMeanAnomaly0,
-  kDragD2,
-  kDragD3,
-  kDragD4,
-  kDragMeanLongitude3,  // t^3 coefficient of the mean longitude
-  kDragMeanLongitude4,  // t^4
-  kDragMeanLongitude5,  // t^5
+  drag_arg_perigee,    // B* C3 cos(omega0)
+  eta,
+  drag_mean_anomaly,   // -(2/3) q0ms^4 B* / (e eta)
+  del_m0,             // (1 + eta cos M0)^3
+  drag_eccentricity2, // B* C5
+  sin_mean_anomaly0,
+  drag_d2,
+  drag_d3,
+  drag_d4,
+  drag_mean_longitude3,  // t^3 coefficient of the mean longitude
+  drag_mean_longitude4,  // t^4
+  drag_mean_longitude5,  // t^5
   // Long-period and short-period periodic coefficients (depend on inclination only).
-  kAycof,
-  kXlcof,
-  kCon41,             // 3 cos^2 i - 1
-  kX1mth2,            // 1 - cos^2 i
-  kX7thm1,            // 7 cos^2 i - 1
-  kNearEarthTermCount
+  aycof,
+  xlcof,
+  con41,             // 3 cos^2 i - 1
+  x1mth2,            // 1 - cos^2 i
+  x7thm1,            // 7 cos^2 i - 1
+  count
 };
+}  // namespace term
 
-using NearEarthTerms = std::array<double, kNearEarthTermCount>;
+using NearEarthTerms = std::array<double, term::count>;
 
 // Lunar or solar periodic coefficients used by the long-period deep-space terms.
 struct PerturberPeriodics {

@@ -3,9 +3,9 @@
 
 #include <cmath>
 #include <limits>
-#include <numbers>
 #include <string>
 
+#include "common/angles.hpp"
 #include "sgp4/sgp4.hpp"
 
 namespace sg = satveto::sgp4;
@@ -21,8 +21,8 @@ std::string with_checksum(std::string line68) {
 }
 
 // ISS (ZARYA) element set, as published (checksums as published).
-const std::string kIssLine1 = "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927";
-const std::string kIssLine2 = "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537";
+const std::string iss_line1 = "1 25544U 98067A   08264.51782528 -.00002182  00000-0 -11606-4 0  2927";
+const std::string iss_line2 = "2 25544  51.6416 247.4627 0006703 130.5360 325.0288 15.72125391563537";
 
 sg::OmmElements iss_omm() {
   sg::OmmElements omm;
@@ -113,8 +113,8 @@ TEST_CASE("Alpha-5 catalog numbers", "[sgp4][tle]") {
   CHECK(sg::decode_catalog_number("1234") == -1);
   CHECK(sg::decode_catalog_number("12 34") == -1);
 
-  std::string l1 = kIssLine1.substr(0, 68);
-  std::string l2 = kIssLine2.substr(0, 68);
+  std::string l1 = iss_line1.substr(0, 68);
+  std::string l2 = iss_line2.substr(0, 68);
   l1.replace(2, 5, "T2544");
   l2.replace(2, 5, "T2544");
   const auto e = sg::parse_tle(with_checksum(l1), with_checksum(l2));
@@ -123,18 +123,18 @@ TEST_CASE("Alpha-5 catalog numbers", "[sgp4][tle]") {
 }
 
 TEST_CASE("TLE fields and units", "[sgp4][tle]") {
-  const auto e = sg::parse_tle(kIssLine1, kIssLine2);
+  const auto e = sg::parse_tle(iss_line1, iss_line2);
   REQUIRE(e.has_value());
-  const double deg = std::numbers::pi / 180.0;
+  using satveto::common::deg;
   CHECK(e->catalog_number == 25544);
   CHECK(e->inclination == Approx(51.6416 * deg).epsilon(1e-15));
   CHECK(e->ra_of_asc_node == Approx(247.4627 * deg).epsilon(1e-15));
   CHECK(e->eccentricity == Approx(0.0006703).epsilon(1e-15));
   CHECK(e->arg_of_perigee == Approx(130.5360 * deg).epsilon(1e-15));
   CHECK(e->mean_anomaly == Approx(325.0288 * deg).epsilon(1e-15));
-  CHECK(e->mean_motion == Approx(15.72125391 * 2 * std::numbers::pi / 1440.0).epsilon(1e-15));
+  CHECK(e->mean_motion == Approx(15.72125391 * 2 * satveto::common::pi / 1440.0).epsilon(1e-15));
   CHECK(e->bstar == Approx(-0.11606e-4).epsilon(1e-15));
-  CHECK(e->mean_motion_dot == Approx(-0.00002182 * 2 * std::numbers::pi / (1440.0 * 1440.0)).epsilon(1e-15));
+  CHECK(e->mean_motion_dot == Approx(-0.00002182 * 2 * satveto::common::pi / (1440.0 * 1440.0)).epsilon(1e-15));
   // 2008 day 264.51782528: 2008-09-20 is MJD 54729.
   CHECK(e->epoch.mjd_day == 54729);
   CHECK(e->epoch.day_fraction == Approx(0.51782528).epsilon(1e-12));
@@ -142,7 +142,7 @@ TEST_CASE("TLE fields and units", "[sgp4][tle]") {
   CHECK(e->epoch_days == Approx(54729 - 33281 + 0.51782528).epsilon(1e-14));
 
   // Trailing whitespace and CR are ignored.
-  CHECK(sg::parse_tle(kIssLine1 + " \r", kIssLine2 + "\n").has_value());
+  CHECK(sg::parse_tle(iss_line1 + " \r", iss_line2 + "\n").has_value());
 }
 
 TEST_CASE("TLE parser rejects malformed lines with a message naming the field", "[sgp4][tle]") {
@@ -154,35 +154,35 @@ TEST_CASE("TLE parser rejects malformed lines with a message naming the field", 
     CHECK_THAT(e.error().message, Catch::Contains(fragment));
   };
   // Checksum failure: last digit changed.
-  expect_error(kIssLine1.substr(0, 68) + "8", kIssLine2, "checksum");
-  expect_error(kIssLine1, kIssLine2.substr(0, 68) + "0", "checksum");
+  expect_error(iss_line1.substr(0, 68) + "8", iss_line2, "checksum");
+  expect_error(iss_line1, iss_line2.substr(0, 68) + "0", "checksum");
   // Truncated line and swapped lines.
-  expect_error(kIssLine1.substr(0, 60), kIssLine2, "characters, expected 69");
-  expect_error(kIssLine2, kIssLine1, "must start with '1 '");
+  expect_error(iss_line1.substr(0, 60), iss_line2, "characters, expected 69");
+  expect_error(iss_line2, iss_line1, "must start with '1 '");
 
   auto edited = [](const std::string& line, std::size_t column, const std::string& text) {
     std::string l = line.substr(0, 68);
     l.replace(column, text.size(), text);
     return with_checksum(l);
   };
-  expect_error(kIssLine1, edited(kIssLine2, 8, "51.6X16"), "inclination");
-  expect_error(kIssLine1, edited(kIssLine2, 26, "00a6703"), "eccentricity");
-  expect_error(kIssLine1, edited(kIssLine2, 52, "15.7212.391"), "mean motion");
-  expect_error(edited(kIssLine1, 53, "-11606*4"), kIssLine2, "bstar");
-  expect_error(edited(kIssLine1, 20, "264.5178X528"), kIssLine2, "epoch day");
-  expect_error(edited(kIssLine1, 20, "367.51782528"), kIssLine2, "outside the year");
-  expect_error(edited(kIssLine1, 2, "2554!"), kIssLine2, "catalog number");
-  expect_error(kIssLine1, edited(kIssLine2, 2, "25545"), "differs from line 1");
-  expect_error(edited(kIssLine1, 32, "x"), kIssLine2, "separator");
+  expect_error(iss_line1, edited(iss_line2, 8, "51.6X16"), "inclination");
+  expect_error(iss_line1, edited(iss_line2, 26, "00a6703"), "eccentricity");
+  expect_error(iss_line1, edited(iss_line2, 52, "15.7212.391"), "mean motion");
+  expect_error(edited(iss_line1, 53, "-11606*4"), iss_line2, "bstar");
+  expect_error(edited(iss_line1, 20, "264.5178X528"), iss_line2, "epoch day");
+  expect_error(edited(iss_line1, 20, "367.51782528"), iss_line2, "outside the year");
+  expect_error(edited(iss_line1, 2, "2554!"), iss_line2, "catalog number");
+  expect_error(iss_line1, edited(iss_line2, 2, "25545"), "differs from line 1");
+  expect_error(edited(iss_line1, 32, "x"), iss_line2, "separator");
 
   // Checksums can be skipped on request (for files whose lines were edited by hand).
-  CHECK(sg::parse_tle(kIssLine1.substr(0, 68) + "8", kIssLine2, sg::TleOptions{.verify_checksum = false})
+  CHECK(sg::parse_tle(iss_line1.substr(0, 68) + "8", iss_line2, sg::TleOptions{.verify_checksum = false})
             .has_value());
 }
 
 TEST_CASE("OMM and TLE of the same element set give the same orbit", "[sgp4][omm]") {
   const auto from_omm = sg::init_satellite(iss_omm());
-  const auto from_tle_elements = sg::parse_tle(kIssLine1, kIssLine2);
+  const auto from_tle_elements = sg::parse_tle(iss_line1, iss_line2);
   REQUIRE(from_omm.has_value());
   REQUIRE(from_tle_elements.has_value());
   const auto from_tle = sg::init_satellite(*from_tle_elements);

@@ -14,8 +14,8 @@ using satveto::sgp4::testdata::driver_times;
 
 namespace {
 
-constexpr double kPositionToleranceKm = 1.0e-6;     // 1 mm
-constexpr double kVelocityToleranceKmS = 1.0e-6;    // 1 mm/s
+constexpr double position_tolerance_km = 1.0e-6;     // 1 mm
+constexpr double velocity_tolerance_km_s = 1.0e-6;    // 1 mm/s
 
 // Cases whose propagation ends in an error, with the reference's error code.
 // Source: the error list python-sgp4's own test asserts for this file
@@ -28,7 +28,7 @@ struct ExpectedFailure {
   int occurrence;  // 1 for the first case with that number, 2 for the second
   sg::ErrorCode code;
 };
-constexpr ExpectedFailure kExpectedFailures[] = {
+constexpr ExpectedFailure expected_failures[] = {
     {22312, 1, sg::ErrorCode::mean_eccentricity}, {28350, 1, sg::ErrorCode::mean_eccentricity},
     {28872, 1, sg::ErrorCode::decayed},           {29141, 1, sg::ErrorCode::decayed},
     {33333, 1, sg::ErrorCode::semi_latus_rectum}, {33334, 1, sg::ErrorCode::perturbed_eccentricity},
@@ -36,7 +36,7 @@ constexpr ExpectedFailure kExpectedFailures[] = {
 };
 
 const ExpectedFailure* expected_failure(long catalog_number, int occurrence) {
-  for (const auto& f : kExpectedFailures) {
+  for (const auto& f : expected_failures) {
     if (f.catalog_number == catalog_number && f.occurrence == occurrence) return &f;
   }
   return nullptr;
@@ -98,8 +98,8 @@ TEST_CASE("every SGP4-VER.TLE case reproduces tcppver.out to 1 mm and 1 mm/s", "
       const double dv = distance(s.v_km_s, row.v);
       max_position_error_km = std::max(max_position_error_km, dr);
       max_velocity_error_km_s = std::max(max_velocity_error_km_s, dv);
-      CHECK(dr <= kPositionToleranceKm);
-      CHECK(dv <= kVelocityToleranceKmS);
+      CHECK(dr <= position_tolerance_km);
+      CHECK(dv <= velocity_tolerance_km_s);
       ++compared_states;
     }
 
@@ -117,7 +117,7 @@ TEST_CASE("every SGP4-VER.TLE case reproduces tcppver.out to 1 mm and 1 mm/s", "
     if (!block.rows.empty()) previous_case_last_row = &block.rows.back();
   }
 
-  CHECK(failures_seen == static_cast<int>(std::size(kExpectedFailures)));
+  CHECK(failures_seen == static_cast<int>(std::size(expected_failures)));
   WARN("tcppver.out: " << compared_states << " states, max position error " << max_position_error_km * 1e6
                        << " mm, max velocity error " << max_velocity_error_km_s * 1e6 << " mm/s");
   CHECK(compared_states > 600);

@@ -30,6 +30,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import math
 import re
 from collections.abc import Iterator
 from typing import Any, TypeVar
@@ -40,6 +41,8 @@ from msgspec import UNSET, Struct, UnsetType
 from satveto.astro.timescales import mjd_now
 from satveto.errors import ApiError
 from satveto.models import (
+    PIXEL_SCALE_MAX_DEG,
+    PIXEL_SCALE_MIN_DEG,
     Box,
     Corners,
     Dec,
@@ -449,8 +452,15 @@ def _check_unique(ids: list[int]) -> None:
 
 def _checked_wcs(wire: _Wcs) -> dict[str, Any]:
     cd = wire.cd
-    if cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0] == 0.0:
+    det = cd[0][0] * cd[1][1] - cd[0][1] * cd[1][0]
+    if det == 0.0:
         raise invalid("wcs.cd", "the matrix is singular")
+    if not PIXEL_SCALE_MIN_DEG < math.sqrt(abs(det)) < PIXEL_SCALE_MAX_DEG:
+        raise invalid(
+            "wcs.cd",
+            f"pixel scale sqrt(|det cd|) must be in ({PIXEL_SCALE_MIN_DEG:g}, "
+            f"{PIXEL_SCALE_MAX_DEG:g}) deg",
+        )
     return {
         "crval": list(wire.crval),
         "crpix": list(wire.crpix),
