@@ -13,7 +13,7 @@ ASAN_BUILD := build/engine-asan
 JOBS ?= 2
 
 .PHONY: build run test system-packages venv engine-tests python-tests lint format bench clean soak fuzz \
-  fuzz-build image image-test image-packages
+  fuzz-build image image-test image-packages mutate mutate-check
 
 build: system-packages venv
 	$(VPY) -m pip install --quiet --disable-pip-version-check ".[test]"
@@ -39,7 +39,7 @@ venv:
 run: build
 	$(VENV)/bin/satveto demo
 
-test: build lint engine-tests python-tests
+test: build lint mutate-check engine-tests python-tests
 
 PY_SOURCES := $(wildcard frontend tests benchmarks protocol image)
 # The engine's C++ in one style (.clang-format at the root); the generated detector table
@@ -66,6 +66,18 @@ engine-tests: build
 
 python-tests: build
 	$(VENV)/bin/pytest
+
+# Test strength: the deliberate bugs of tests/mutation/mutations.toml, each applied to a scratch
+# copy (build/mutate/src; the working tree is never written) and run against the tests named to
+# kill it, C++ ones after an incremental Release build there.  Fails when one survives.  About
+# 15 minutes on 2 cores once the scratch build exists (the first run also builds the engine).
+mutate: build
+	$(VPY) tests/mutation/mutate.py --jobs $(JOBS)
+
+# The list against the tree, in a second (no build, no test run): every snippet and every
+# named test still exists.  Also a test (tests/mutation/test_mutation_list.py).
+mutate-check:
+	$(PYTHON) tests/mutation/mutate.py --check
 
 # Benchmarks (not tests): every benchmark, written to benchmarks/RESULTS.md (machine, date,
 # medians and spreads, ratios). About 3 minutes on 2 cores.

@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 using namespace satveto;
@@ -121,6 +123,38 @@ TEST_CASE("a box on the track is vetoed, a box far from it is not", "[matching]"
         {100, cy - 5, 110, cy + 5}, {100, cy + 45, 110, cy + 55}, {100, cy + 400, 110, cy + 410}};
     const auto vetoed = matching::veto_boxes(v, d, boxes, nullptr);
     REQUIRE(vetoed == std::vector<char>{1, 1, 0});
+}
+
+TEST_CASE("a box is vetoed exactly when its nearest edge comes within reach", "[matching]") {
+    // 11-pixel boxes stepped across the corridor's edge (20" is about 100 pixels): the boxes
+    // whose centre is within reach but whose nearest edge is not must be allowed.
+    const geometry::Detector& d = *geometry::find_detector(94);
+    const matching::VisitTracks v = visit_with_track_through(d, 0.0);
+    const matching::TrackSegment& s = v.segments[0];
+    const double reach = s.reach + geometry::bbox_edge_bow_bound_rad(d) + v.camera_refraction_rad;
+    const int cy = d.n_pix_y / 2;
+    std::vector<geometry::BBox> boxes;
+    std::vector<char> expected;
+    int inside = 0;
+    for (int offset = 80; offset <= 120; ++offset) {
+        const geometry::BBox b{2000, cy + offset, 2010, cy + offset + 10};
+        const geometry::Quad fa = geometry::bbox_field_angle_corners(d, b);
+        Quad q;
+        for (int c = 0; c < 4; ++c) q[c] = geometry::field_angle_to_tangent(fa[c], 0.0);
+        const double nearest = matching::segment_quad_distance(s.a, s.b, q);
+        // Outside, yet its centre within reach plus its circumscribed radius: the band where
+        // the centre's distance alone cannot decide.
+        const Point centre{(q[0].x + q[1].x + q[2].x + q[3].x) / 4, (q[0].y + q[1].y + q[2].y + q[3].y) / 4};
+        double radius = 0.0;
+        for (const Point& corner : q) radius = std::max(radius, std::hypot(corner.x - centre.x, corner.y - centre.y));
+        inside += nearest > reach && matching::point_segment_distance(centre, s.a, s.b) <= reach + radius;
+        boxes.push_back(b);
+        expected.push_back(nearest <= reach ? 1 : 0);
+    }
+    REQUIRE(inside > 0);  // the case the fast path must not settle
+    REQUIRE(std::count(expected.begin(), expected.end(), 1) > 0);
+    REQUIRE(std::count(expected.begin(), expected.end(), 0) > 0);
+    REQUIRE(matching::veto_boxes(v, d, boxes, nullptr) == expected);
 }
 
 TEST_CASE("the rotation-agnostic rule vetoes a superset", "[matching]") {

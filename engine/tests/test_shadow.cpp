@@ -62,6 +62,33 @@ TEST_CASE("the umbra test never calls a point dark that sees any of the Sun", "[
     REQUIRE(dark > 10000);
 }
 
+TEST_CASE("a point dark with a margin has every point within the margin fully hidden", "[shadow]") {
+    // The margin is how far an object may be from where it is computed: it must stay dark
+    // anywhere within it.  The worst place is straight away from the shadow's axis.
+    const Vec3 sun = matching::sun_geocentric_km(61365.25);
+    const Vec3 away{-sun[0] / norm(sun), -sun[1] / norm(sun), -sun[2] / norm(sun)};
+    constexpr double margin_km = 1000.0;
+    std::mt19937 rng(7);
+    std::uniform_real_distribution<double> u(-1.0, 1.0);
+    std::uniform_real_distribution<double> radius(6500.0, 50000.0);
+    int dark = 0;
+    for (int i = 0; i < 50000; ++i) {
+        const Vec3 d{away[0] + 0.2 * u(rng), away[1] + 0.2 * u(rng), away[2] + 0.2 * u(rng)};
+        const double n = norm(d), r = radius(rng);
+        const Vec3 p{d[0] / n * r, d[1] / n * r, d[2] / n * r};
+        if (!matching::dark_with_margin(p, sun, margin_km)) continue;
+        ++dark;
+        const double along = p[0] * away[0] + p[1] * away[1] + p[2] * away[2];
+        const Vec3 off{p[0] - along * away[0], p[1] - along * away[1], p[2] - along * away[2]};
+        const double rho = norm(off);
+        const double step = rho > 0.0 ? 0.999 * margin_km / rho : 0.0;
+        const Vec3 q{p[0] + step * off[0], p[1] + step * off[1], p[2] + step * off[2]};
+        REQUIRE(sun_fully_hidden(q, sun));
+        REQUIRE(matching::dark_with_margin(q, sun, 0.0));
+    }
+    REQUIRE(dark > 1000);
+}
+
 namespace {
 
 std::shared_ptr<catalog::Catalog> one_leo(double raan_deg, double mean_anomaly_deg) {

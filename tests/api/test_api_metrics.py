@@ -61,7 +61,11 @@ async def test_metrics_count_requests_engine_calls_and_sources(
     assert found[f'satveto_client_refusals_total{{{client},reason="implausible_visit"}}'] == 1
     assert found[f'satveto_client_implausible_visits_total{{{client},rule="overlap"}}'] == 1
     # No global vetoed/allowed totals: between two scrapes they would give one answer's count.
-    assert 0 < len(allowed) < len(sources)
+    expected = fake_harness.expected_allowed(
+        [s["diasource_id"] for s in sources], [s["bbox"] for s in sources]
+    )
+    assert allowed == expected
+    assert 0 < len(expected) < len(sources)
     assert not any("vetoed" in name or "allowed" in name for name in found)
     # The catalog size only to two significant figures.
     assert found["satveto_catalog_objects"] == rounded_size(len(fake_harness.catalog_records()))

@@ -10,14 +10,24 @@ import logging
 import ssl
 import time
 import tracemalloc
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 
-from fake_engine import FakeHarness, Frontend, sample_sources, sample_visit
+from fake_engine import (
+    FakeHarness,
+    Frontend,
+    api_config,
+    sample_sources,
+    sample_visit,
+    start_frontend,
+)
 from satveto.errors import ApiError
 from satveto.runtime.config import LimitsConfig, ServerConfig
+from satveto.web.app_keys import METRICS
 from satveto.web.validation import decode_ap_diasource_request, decode_diasource_request
 
 pytest_plugins = ["test_api_fixtures"]
@@ -46,6 +56,23 @@ async def metric_text(front: Frontend, session: aiohttp.ClientSession) -> str:
 
 def five_hundreds(metrics: str) -> list[str]:
     return [line for line in metrics.splitlines() if 'status="5' in line]
+
+
+def closed_by_client(front: Frontend) -> float:
+    """Requests the frontend recorded as closed by their client (status 499)."""
+    return sum(
+        sample.value
+        for metric in front.app[METRICS].registry.collect()
+        for sample in metric.samples
+        if sample.name == "satveto_http_requests_total" and sample.labels["status"] == "499"
+    )
+
+
+async def wait_until(condition: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        await asyncio.sleep(0.01)
 
 
 async def raw_exchange(front: Frontend, tls: ssl.SSLContext, data: bytes) -> bytes:
@@ -113,9 +140,10 @@ async def test_client_aborting_mid_body_is_a_quiet_close(
             'Content-Length: 100000\r\n\r\n{"visit_id": 1,'.encode()
         )
         await writer.drain()
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.1)  # a client that hangs up after a while, mid-body
         writer.transport.abort()
-    await asyncio.sleep(0.3)
+    # Every aborted request has been handled to its end: counted as a 499.
+    await wait_until(lambda: closed_by_client(fake_frontend) == len(PATHS))
     metrics = await metric_text(fake_frontend, http_session)
     assert five_hundreds(metrics) == []
     assert not [record for record in caplog.records if record.exc_info]
@@ -168,6 +196,81 @@ def test_many_empty_objects_are_counted_before_they_are_materialised() -> None:
         assert refused.value.code == "too_many_sources"
         assert refused.value.message.startswith("diasources: ")
         assert peak < 1_000_000  # nothing the size of the body, let alone of its objects
+
+
+LIMIT = 4096  # server.max_body_bytes of the body-limit tests
+
+
+def padded(body: dict[str, Any], size: int) -> bytes:
+    """`body` as JSON, padded with trailing spaces to exactly `size` bytes."""
+    text = json.dumps(body).encode()
+    assert len(text) <= size
+    return text + b" " * (size - len(text))
+
+
+async def in_chunks(data: bytes, size: int = 1000) -> AsyncIterator[bytes]:
+    """`data` as a body of unknown length: aiohttp sends it chunked, without Content-Length."""
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.fixture
+async def small_limit_frontend(
+    fake_harness: FakeHarness, tls_files: tuple[Path, Path]
+) -> AsyncIterator[Frontend]:
+    front = await start_frontend(
+        api_config(tls_files, fake_harness.socket_path, server={"max_body_bytes": LIMIT})
+    )
+    await front.install_catalog(fake_harness)
+    yield front
+    await front.stop()
+
+
+async def body_answers(
+    front: Frontend, session: aiohttp.ClientSession, *, chunked: bool
+) -> list[tuple[int, str | None]]:
+    """(status, error code) for a visit and a DIASource request of exactly the limit and of
+    one byte over it."""
+    visit = sample_visit()
+    requests = [
+        ("/v1/visits", visit),
+        (
+            "/v1/diasources",
+            {
+                "visit_id": visit["visit_id"],
+                "detector_id": 94,
+                "diasources": sample_sources(3),
+                "visit": visit,
+            },
+        ),
+    ]
+    answers = []
+    for path, body in requests:
+        for size in (LIMIT, LIMIT + 1):
+            data = padded(body, size)
+            async with session.post(
+                front.base + path, data=in_chunks(data) if chunked else data, headers=JSON
+            ) as response:
+                assert ("Content-Length" in response.request_info.headers) is not chunked
+                answer = json.loads(await response.read())
+                answers.append((response.status, answer.get("error", {}).get("code")))
+    return answers
+
+
+async def test_the_declared_body_limit_is_inclusive(
+    small_limit_frontend: Frontend, http_session: aiohttp.ClientSession
+) -> None:
+    """A declared length of exactly server.max_body_bytes is read; one byte more is refused."""
+    answers = await body_answers(small_limit_frontend, http_session, chunked=False)
+    assert answers == [(200, None), (413, "body_too_large")] * 2
+
+
+async def test_a_chunked_body_over_the_limit_is_413(
+    small_limit_frontend: Frontend, http_session: aiohttp.ClientSession
+) -> None:
+    """A body of undeclared length (chunked) is bounded by the same limit as it arrives."""
+    answers = await body_answers(small_limit_frontend, http_session, chunked=True)
+    assert answers == [(200, None), (413, "body_too_large")] * 2
 
 
 def test_default_body_limit_fits_100000_sources_and_no_more_than_needed() -> None:

@@ -166,3 +166,15 @@ async def test_tls12_client_gets_a_forward_secret_aead_suite(frontend: str, tls_
     assert name.startswith("ECDHE-")
     assert "GCM" in name or "CHACHA20" in name
     writer.close()
+    # A client that offers only suites without forward secrecy or without AEAD gets none.
+    for suites in (
+        "AES128-GCM-SHA256:AES256-GCM-SHA384:AES128-SHA",
+        "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA384",
+    ):
+        weak = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        tls_ca.configure_trust(weak)  # type: ignore[attr-defined]
+        weak.maximum_version = ssl.TLSVersion.TLSv1_2
+        weak.set_ciphers(suites)
+        # The server's alert, or its reset when the client has not read the alert yet.
+        with pytest.raises((ssl.SSLError, ConnectionResetError)):
+            await asyncio.open_connection("127.0.0.1", port, ssl=weak, server_hostname="localhost")

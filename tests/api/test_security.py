@@ -72,6 +72,30 @@ async def test_allowlist_refuses_other_addresses(
         await front.stop()
 
 
+async def test_the_http_allowlist_refuses_strangers_the_listener_let_through(
+    fake_harness: FakeHarness,
+    tls_files: tuple[Path, Path],
+    http_session: aiohttp.ClientSession,
+    from_127_0_0_2: aiohttp.ClientSession,
+) -> None:
+    """The middleware is the second line (it also guards listeners without the accept-time
+    check): a 403 for an address outside server.allow_networks, nothing else looked at."""
+    config = api_config(
+        tls_files, fake_harness.socket_path, server={"allow_networks": ["127.0.0.1/32"]}
+    )
+    front = await start_frontend(config, refuse_at_accept=False)
+    try:
+        for path in ("/v1/health", "/v1/ready"):
+            status, body, _ = await get(from_127_0_0_2, f"{front.base}{path}")
+            assert (status, body["error"]["code"]) == (403, "forbidden")
+        async with from_127_0_0_2.post(f"{front.base}/v1/visits", json=sample_visit()) as answer:
+            assert (answer.status, (await answer.json())["error"]["code"]) == (403, "forbidden")
+        assert fake_harness.fake.count("register_visit") == 0
+        assert (await get(http_session, f"{front.base}/v1/health"))[0] == 200
+    finally:
+        await front.stop()
+
+
 async def test_allowlist_network_admits_its_members(
     fake_harness: FakeHarness, tls_files: tuple[Path, Path], from_127_0_0_2: Any
 ) -> None:

@@ -481,6 +481,15 @@ class NotifyListener:
     def count(self, key: str, value: str = "1") -> int:
         return sum(1 for _, fields in self.messages if fields.get(key) == value)
 
+    def wait_count(self, count: int, key: str, value: str = "1", timeout_s: float = 15.0) -> None:
+        """Until `count` messages with key=value have arrived."""
+        deadline = time.monotonic() + timeout_s
+        while self.count(key, value) < count:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(f"fewer than {count} {key}={value} in {self.messages}")
+            self._receive(remaining)
+
     def drain(self) -> None:
         while self._receive(0.001):
             pass
@@ -566,8 +575,7 @@ def test_engine_notifies_ready_watchdog_and_stopping(tmp_path: Path, address: st
             with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as probe:
                 probe.connect(str(socket_path))
             # WATCHDOG_USEC = 0.2 s: a ping every 0.1 s.
-            time.sleep(0.65)
-            listener.drain()
+            listener.wait_count(5, "WATCHDOG")
             pings = [at for at, fields in listener.messages if fields.get("WATCHDOG") == "1"]
             assert len(pings) >= 4, listener.messages
             assert max(b - a for a, b in zip(pings[-4:-1], pings[-3:], strict=True)) < 0.2
@@ -589,11 +597,13 @@ def test_engine_ignores_a_watchdog_meant_for_another_process(tmp_path: Path) -> 
     try:
         with running(argv, env) as engine:
             listener.wait_for("READY")
-            time.sleep(0.3)
-            listener.drain()
-            assert listener.count("WATCHDOG") == 0
             engine.send_signal(signal.SIGTERM)
             assert engine.wait(10) == 0
+        # The engine's whole life has passed (a pinger pings at once when it starts, then
+        # every 50 ms here); everything it sent is in the socket's queue.
+        listener.drain()
+        assert listener.count("STOPPING") == 1
+        assert listener.count("WATCHDOG") == 0
     finally:
         listener.close()
 

@@ -107,6 +107,18 @@ class Tally:
             if isinstance(body, dict) and "id_allow_list" in body:
                 self.wrong.append(f"{kind}: {status} carrying an allow list")
 
+    def ok(self) -> int:
+        return sum(n for kind, n in self.counts.items() if kind.endswith(": 200"))
+
+
+async def served(tally: Tally, count: int, timeout_s: float = 60.0) -> None:
+    """Until `count` more requests have been answered 200: the traffic ran in this phase."""
+    target = tally.ok() + count
+    deadline = time.monotonic() + timeout_s
+    while tally.ok() < target:
+        assert time.monotonic() < deadline, f"fewer than {count} answers in {timeout_s:g} s"
+        await asyncio.sleep(0.02)
+
 
 async def post(
     session: aiohttp.ClientSession, url: str, body: dict[str, Any]
@@ -238,14 +250,14 @@ async def test_restart_engine_then_frontend_under_traffic(tmp_path: Path) -> Non
 
             workers = [asyncio.create_task(client(seed)) for seed in range(WORKERS)]
             phases: dict[str, int] = {}
-            await asyncio.sleep(1.5)
+            await served(tally, 50)
             phases["before restarts"] = sum(tally.counts.values())
 
             assert await engine.stop() == 0  # systemctl restart satveto-engine
             await engine.start()
             await wait_ready(session, base)
             phases["engine restarted, ready again"] = sum(tally.counts.values())
-            await asyncio.sleep(1.0)
+            await served(tally, 50)
 
             generation = await engine_generation(socket_path)
             assert await frontend.stop() == 0  # systemctl restart satveto-frontend
@@ -254,7 +266,7 @@ async def test_restart_engine_then_frontend_under_traffic(tmp_path: Path) -> Non
             phases["frontend restarted, ready again"] = sum(tally.counts.values())
             # The restarted frontend adopted the engine's catalog instead of fetching again.
             assert await engine_generation(socket_path) == generation
-            await asyncio.sleep(1.5)
+            await served(tally, 50)
             stop.set()
             await asyncio.gather(*workers)
             phases["end"] = sum(tally.counts.values())

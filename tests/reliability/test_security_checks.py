@@ -187,9 +187,12 @@ async def test_declared_oversize_body_is_refused_without_reading_it(
 ) -> None:
     front = await guarded_frontend(fake_harness, tls_files, secret_path)
     try:
-        head = declared_head("/v1/diasources", 30_000_000, f"Authorization: Bearer {SECRET}\r\n")
-        answer = await raw_exchange(front.base, client_tls, head, b"{", wait_s=3.0)
-        assert answer.startswith(b"HTTP/1.1 413"), answer[:80]
+        # One byte over server.max_body_bytes (65,536 here), and far over: both at once.
+        for length in (65_537, 30_000_000):
+            auth = f"Authorization: Bearer {SECRET}\r\n"
+            head = declared_head("/v1/diasources", length, auth)
+            answer = await raw_exchange(front.base, client_tls, head, b"{", wait_s=3.0)
+            assert answer.startswith(b"HTTP/1.1 413"), (length, answer[:80])
     finally:
         await front.stop()
 

@@ -4,6 +4,7 @@ HTTP."""
 from __future__ import annotations
 
 import dataclasses
+import math
 import ssl
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -122,6 +123,49 @@ def test_below_the_horizon_and_daytime_are_refused() -> None:
     sun_ra, _ = sky.sun_radec_rad(noon)
     overhead = visit(4, noon - 100.0, boresight_ra=float(sun_ra) * 180.0 / 3.141592653589793)
     assert refused_rule(day_gate, overhead) == "sun"
+
+
+def test_the_altitude_floor_and_the_sun_ceiling_are_where_configured() -> None:
+    """Half a degree either side of limits.min_altitude_deg (15) and of
+    limits.max_sun_altitude_deg (-6), at mid-exposure."""
+    site = night_site(NOW)
+    ra, dec = night_zenith(NOW)
+    for visit_id, (tilt, admitted) in enumerate(((75.5, False), (74.5, True))):
+        candidate = visit(visit_id, NOW - 100.0 + 50.0 * visit_id, boresight_dec=dec + tilt)
+        mid = sky.mjd_to_unix((candidate.exposure_start_mjd + candidate.exposure_end_mjd) / 2)
+        altitude = sky.boresight_altitude_deg(ra, dec + tilt, mid, **_lat_lon(site))
+        assert abs(altitude - (90.0 - tilt)) < 0.45  # the pointing is what it is meant to be
+        if admitted:
+            assert gate().admit(candidate)
+        else:
+            assert refused_rule(gate(), candidate) == "altitude"
+    # Morning twilight at the site (midnight at NOW): the Sun rises through -6.5 and -5.5 deg.
+    for sun_altitude, admitted in ((-6.5, True), (-5.5, False)):
+        mid = _when_the_sun_is_at(sun_altitude, site)
+        overhead = (math.degrees(float(sky.gmst_rad(mid))) + site["longitude_deg"]) % 360.0
+        candidate = visit(1, mid - 15.0, boresight_ra=overhead, boresight_dec=site["latitude_deg"])
+        twilight_gate = CameraGate(LimitsConfig(), SiteConfig(**site), lambda mid=mid: mid)
+        if admitted:
+            assert twilight_gate.admit(candidate)
+        else:
+            assert refused_rule(twilight_gate, candidate) == "sun"
+
+
+def _lat_lon(site: dict[str, float]) -> dict[str, float]:
+    return {"latitude_deg": site["latitude_deg"], "longitude_deg": site["longitude_deg"]}
+
+
+def _when_the_sun_is_at(altitude_deg: float, site: dict[str, float]) -> float:
+    """The instant between the site's midnight (NOW) and noon when the Sun is at that altitude
+    (it rises throughout), by bisection."""
+    low, high = NOW, NOW + 12 * 3600.0
+    for _ in range(40):
+        middle = (low + high) / 2
+        if sky.sun_altitude_deg(middle, **_lat_lon(site)) < altitude_deg:
+            low = middle
+        else:
+            high = middle
+    return (low + high) / 2
 
 
 def test_refusals_record_nothing_and_release_gives_the_instant_back() -> None:
@@ -275,4 +319,12 @@ def test_visit_rate_is_capped_at_one_telescopes_cadence() -> None:
     assert refused_rule(g, visit(99, NOW - 3500.0 + 150.0, 15.0)) == "visit_rate"
     # An hour after the first, there is room again.
     assert g.admit(visit(100, NOW - 3500.0 + 3601.0, 15.0))
+    # The hour after counts too: visits registered out of order (the later ones first) are
+    # capped the same way.
+    g = gate(max_visits_per_hour=10)
+    for k in range(10):
+        assert g.admit(visit(k, NOW + 100.0 + 15.0 * k, 15.0))
+    assert refused_rule(g, visit(99, NOW + 85.0, 15.0)) == "visit_rate"
+    # 3,500 s earlier, only seven of the ten start within the hour after it.
+    assert g.admit(visit(100, NOW - 3400.0, 15.0))
     assert LimitsConfig().max_visits_per_hour == 120

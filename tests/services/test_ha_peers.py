@@ -39,7 +39,7 @@ from fake_engine import (
 )
 from satveto.runtime.config import Config
 from satveto.web.app import create_app
-from satveto.web.app_keys import CATALOG, METRICS, VISITS
+from satveto.web.app_keys import CATALOG, METRICS, PEERS, VISITS
 from satveto.web.tls import server_ssl_context
 
 pytest_plugins = ["test_api_fixtures"]
@@ -310,7 +310,6 @@ async def test_a_forwarded_visit_is_not_forwarded_again(
     ra, dec = night_zenith(time.time() - 40.0)  # overhead: the service refuses low visits
     await client.populate_visit_cache(ApVisitInfo(8300, mid, 30.0, ra, dec))
     await wait_until_known(replicas[1], 8300, within_s=1.0)
-    await asyncio.sleep(0.3)
 
     def forwarded(replica: Replica) -> float:
         total = 0.0
@@ -319,4 +318,11 @@ async def test_a_forwarded_visit_is_not_forwarded_again(
                 total += float(line.rsplit(" ", 1)[1])
         return total
 
+    # Replica 0 counts its forward once replica 1 has answered it, and replica 1 decides
+    # whether to forward before it answers: by then a forward of its own would be in flight.
+    deadline = time.monotonic() + 5.0
+    while forwarded(replicas[0]) == 0.0:
+        assert time.monotonic() < deadline, "the forward was never answered"
+        await asyncio.sleep(0.01)
     assert (forwarded(replicas[0]), forwarded(replicas[1])) == (1.0, 0.0)
+    assert not replicas[1].app[PEERS]._pending  # nothing sent, nor being sent

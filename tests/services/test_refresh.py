@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
+import logging
 import random
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -151,18 +151,29 @@ async def test_failed_refreshes_back_off_exponentially(
 
 
 async def test_retry_after_of_a_429_lengthens_the_wait(
-    engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path
+    engine_socket: Path, fake: FakeSpaceTrack, ca_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="satveto.refresh")
     policy = RefreshPolicy(interval_s=10.0, backoff_initial_s=0.01, backoff_max_s=0.02)
     rig = Rig(engine_socket, source_for(fake, ca_file), policy=policy)
     fake.fault = "429"  # with Retry-After: 2
+
+    def scheduled() -> list[float]:
+        return [
+            record.next_refresh_in_s  # type: ignore[attr-defined]
+            for record in caplog.records
+            if record.getMessage() == "next catalog refresh scheduled"
+        ]
+
     try:
         await rig.refresher.start()
-        await wait_for(lambda: rig.refresher.attempts >= 1)
-        await asyncio.sleep(0.5)  # backoff alone would have retried ~25 times by now
+        # The loop has decided when to try again: the backoff alone (0.01 s) would retry at
+        # once, the server's Retry-After puts it 2 s away.
+        await wait_for(lambda: scheduled())
     finally:
         await rig.close()
-    assert fake.queries == 1
+    assert scheduled() == [2.0]
+    assert (rig.refresher.attempts, fake.queries) == (1, 1)
 
 
 async def test_the_request_budget_caps_a_failing_loop(

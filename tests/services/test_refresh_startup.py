@@ -15,6 +15,7 @@ from fake_spacetrack import FakeSpaceTrack, Rig, running_fake, source_for, wait_
 from satveto.catalog.synthetic import build_demo_catalog
 from satveto.engine.rpc import EngineClient
 from satveto.services.catalog import CatalogService
+from satveto.services.refresh import RefreshPolicy
 
 COUNT = 200
 INTERVAL = 3600.0
@@ -50,7 +51,8 @@ async def test_young_catalog_of_the_same_source_is_adopted_without_a_fetch(
     rig = Rig(engine_socket, source_for(fake, ca_file), interval_s=INTERVAL)
     try:
         await rig.refresher.start()
-        await asyncio.sleep(0.2)
+        # The refresh loop has scheduled its first refresh: adopted, no fetch before `due`.
+        await wait_for(lambda: rig.refresher.next_refresh_at_unix is not None)
         assert fake.total == 0
         due = rig.refresher.next_refresh_at_unix
         assert due is not None
@@ -118,15 +120,16 @@ async def test_a_refresh_can_be_requested_and_requests_are_throttled(
     try:
         await rig.refresher.start()
         rig.metrics.catalog_age.set(12.0)  # the supervisor's value is not overridden
-        await asyncio.sleep(0.1)
+        await wait_for(lambda: rig.refresher.next_refresh_at_unix is not None)
+        assert rig.refresher.next_refresh_at_unix > time.time() + 1800.0  # adopted
         assert fake.total == 0
-        for _ in range(5):  # e.g. a supervisor asking at every ping
-            rig.refresher.request_refresh()
+        # E.g. a supervisor asking at every ping: one refresh per backoff step (300 s here),
+        # however often asked; an ignored request wakes nothing.
+        honoured = [rig.refresher.request_refresh() for _ in range(5)]
+        assert honoured == [True, False, False, False, False]
         await wait_for(lambda: rig.refresher.last_outcome == "ok")
-        for _ in range(5):
-            rig.refresher.request_refresh()
-            await asyncio.sleep(0.02)
-        assert fake.queries == 1  # one refresh per backoff step, however often asked
+        assert [rig.refresher.request_refresh() for _ in range(5)] == [False] * 5
+        assert fake.queries == 1
         assert rig.metric("satveto_catalog_age_seconds") == 12.0
     finally:
         await rig.close()
@@ -138,13 +141,19 @@ async def test_a_request_made_during_the_first_fetch_does_not_cause_a_second(
     """At start on an empty engine, the supervisor asks for a refresh while the first fetch
     runs; that fetch answers the request, so space-track sees one login and one query."""
     fake.fault, fake.slow_s = "slow", 0.5  # the request lands while the body is in flight
-    rig = Rig(engine_socket, source_for(fake, ca_file))
+    # Requests 50 ms apart are honoured: the supervisor's, made at start (before the loop
+    # ran), and the one below, made while the first fetch's body is arriving.
+    policy = RefreshPolicy(interval_s=INTERVAL, backoff_initial_s=0.05, backoff_max_s=0.1)
+    rig = Rig(engine_socket, source_for(fake, ca_file), policy=policy)
     try:
         await rig.refresher.start()
-        await asyncio.sleep(0.1)
-        rig.refresher.request_refresh()
+        await wait_for(lambda: fake.queries == 1)  # the first fetch's query is in flight
+        await wait_for(rig.refresher.request_refresh)
+        assert rig.refresher.last_outcome is None  # still the first fetch
         await wait_for(lambda: rig.refresher.last_outcome == "ok")
-        await asyncio.sleep(1.0)  # time for a second fetch, were one to start
+        # No event shows that the loop went back to sleep rather than fetching again (its wait
+        # is not observable): a second fetch would start at once, so a second is ample.
+        await asyncio.sleep(1.0)
         assert fake.logins == 1
         assert fake.queries == 1
     finally:

@@ -8,7 +8,6 @@ test_api_failsafe.py.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import logging
 import time
@@ -99,8 +98,10 @@ async def test_a_restart_after_adoption_makes_the_supervisor_ask_for_a_fetch(
     )
     try:
         await rig.start()
-        await asyncio.sleep(0.1)
-        assert fake.total == 0  # adopted
+        # Adopted: the refresh loop scheduled its first refresh an interval away, fetching nothing.
+        await wait_for(lambda: rig.refresher.next_refresh_at_unix is not None)
+        assert rig.refresher.next_refresh_at_unix > time.time() + 1800.0
+        assert fake.total == 0
         assert rig.metric("satveto_catalog_objects") == COUNT
         await kill_and_restart(engine_process)
         await wait_for(lambda: rig.refresher.last_outcome == "ok")

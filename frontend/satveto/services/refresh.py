@@ -150,21 +150,23 @@ class CatalogRefresher:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    def request_refresh(self) -> None:
+    def request_refresh(self) -> bool:
         """Refreshes now instead of at the scheduled time (still within the request budget).
 
         For an engine that lost its catalog when the frontend holds no copy to reload.  Safe
         to call on every ping: requests closer together than the first backoff step are
         ignored, so a caller polling a broken engine cannot turn the refresh into a hammer.
+        Returns whether the request was honoured (False: ignored, nothing will follow).
         """
         now = time.monotonic()
         if (
             self._requested_at is not None
             and now - self._requested_at < self._policy.backoff_initial_s
         ):
-            return
+            return False
         self._requested_at = now
         self._wake.set()
+        return True
 
     # -- start-up ----------------------------------------------------------------------------
 
