@@ -62,7 +62,7 @@ class EngineSupervisor:
         revisit_s: float = 3600.0,
         reload_backoff_s: float = 10.0,
         engine_settings: dict[str, Any] | None = None,
-        on_catalog_lost: Callable[[], None] | None = None,
+        on_catalog_lost: Callable[[], object] | None = None,
     ) -> None:
         self._engine = engine
         self._catalog = catalog
