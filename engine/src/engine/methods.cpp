@@ -90,9 +90,18 @@ void stats(const EngineServices& services, const rpc::Dispatcher& dispatcher,
     params.reject_unknown({});
     const EngineState& state = services.state;
     const std::shared_ptr<const Catalog> catalog = state.catalog();
-    out.pack_map(7);
+    out.pack_map(8);
     out.pack("visits");
     pack_visit_stats(services, out);
+    // Exact, on the engine's own socket only: the frontend's /metrics shows a coarse bucket.
+    out.pack("disclosure");
+    out.pack_map(3);
+    out.pack("revealed_last_hour");
+    out.pack(services.disclosure.revealed(DisclosureBudget::Clock::now()));
+    out.pack("max_revealed_per_hour");
+    out.pack(state.matching()->max_revealed_per_hour);
+    out.pack("refusals");
+    out.pack(services.disclosure.refusals());
     out.pack("instance_id");
     out.pack(state.instance_id());
     out.pack("uptime_s");
@@ -135,7 +144,7 @@ void register_methods(rpc::Dispatcher& dispatcher, EngineServices& services,
     auto visit_method = [&services](void (*method)(VisitContext&, const Params&, ResultPacker&)) {
         return [&services, method](const Params& p, ResultPacker& out) {
             VisitContext context{services.state, services.visits, services.keeper, services.visit_counters,
-                                 services.precompute};
+                                 services.precompute, services.disclosure};
             method(context, p, out);
         };
     };

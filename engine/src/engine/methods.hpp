@@ -19,6 +19,7 @@ struct EngineServices {
     VisitCache visits;
     VisitCounters visit_counters;
     EphemerisKeeper keeper;  // started by main(); unit tests may leave it idle
+    DisclosureBudget disclosure;
     BackgroundPrecompute precompute;  // last: its worker stops first, before what jobs use
 };
 

@@ -71,6 +71,14 @@ std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& con
     return context.cache.insert(std::move(tracks));
 }
 
+[[noreturn]] void budget_spent() {
+    // No figure in the message: the count and the limit are the operator's (stats), and a
+    // refusal must say nothing a client could not tell from its own earlier answers.
+    throw RpcError(rpc::code::disclosure_budget_exhausted,
+                   "max_revealed_per_hour: the answers of the last hour revealed as many catalogued objects as the "
+                   "disclosure budget allows; no answer until the oldest fall out of the hour");
+}
+
 [[noreturn]] void conflict(std::uint64_t visit_id) {
     throw RpcError(rpc::code::visit_conflict,
                    "visit_id: visit " + std::to_string(visit_id) + " is registered with different parameters");
@@ -162,7 +170,8 @@ geometry::TanWcs read_wcs(const Params& w) {
 }  // namespace
 
 void configure(EngineState& state, const Params& params, ResultPacker& out) {
-    params.reject_unknown({"tolerance", "site", "max_footprint_deg", "earth_orientation", "require_sunlit"});
+    params.reject_unknown(
+        {"tolerance", "site", "max_footprint_deg", "earth_orientation", "require_sunlit", "max_revealed_per_hour"});
     auto settings = std::make_shared<MatchingSettings>(*state.matching());
     if (params.has("tolerance")) {
         const Params t = params.sub("tolerance");
@@ -197,6 +206,12 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
     }
     if (params.has("earth_orientation")) settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));
     if (params.has("require_sunlit")) settings->require_sunlit = read_bool(params, "require_sunlit");
+    if (params.has("max_revealed_per_hour")) {
+        const std::uint64_t limit = params.require_uint("max_revealed_per_hour");
+        if (limit < 1 || limit > max_max_revealed_per_hour)
+            params.fail("max_revealed_per_hour", "must be between 1 and 1000000");
+        settings->max_revealed_per_hour = limit;
+    }
     state.set_matching(std::move(settings));
     out.pack_map(0);
 }
@@ -254,12 +269,24 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
             throw RpcError(rpc::code::invalid_params, *problem);
     }
 
+    // The budget is looked at before the veto's work (a spent budget costs the engine nothing
+    // per request) and decided after it; neither look depends on this request's sources.
+    const std::uint64_t budget = context.state.matching()->max_revealed_per_hour;
+    if (context.disclosure.refuses(DisclosureBudget::Clock::now(), budget)) budget_spent();
+
     const auto veto_started = std::chrono::steady_clock::now();
     const double max_footprint_rad = context.state.matching()->max_footprint_deg * M_PI / 180.0;
-    const std::vector<char> vetoed =
-        matching::veto_footprints(*visit, *detector, footprints, n, wcs ? &*wcs : nullptr, max_footprint_rad);
+    matching::Revealed revealed(visit->candidate_ids.size());
+    const std::vector<char> vetoed = matching::veto_footprints(*visit, *detector, footprints, n, wcs ? &*wcs : nullptr,
+                                                               max_footprint_rad, &revealed);
     context.counters.veto_us += static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - veto_started).count());
+    std::vector<RevealedPair> pairs;
+    pairs.reserve(revealed.candidates().size());
+    const std::uint64_t catalog = catalog_key(visit->params.catalog);
+    for (std::uint32_t c : revealed.candidates())
+        pairs.push_back({catalog, visit->params.visit_id, visit->candidate_ids[c]});
+    if (!context.disclosure.admit(pairs, DisclosureBudget::Clock::now(), budget)) budget_spent();
     std::uint32_t allowed = 0;
     for (char v : vetoed) allowed += v ? 0 : 1;
     context.counters.sources_checked += n;

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "engine/background_precompute.hpp"
+#include "engine/disclosure_budget.hpp"
 #include "engine/ephemeris_keeper.hpp"
 #include "engine/state.hpp"
 #include "engine/visit_cache.hpp"
@@ -25,6 +26,7 @@ struct VisitContext {
     EphemerisKeeper& keeper;
     VisitCounters& counters;
     BackgroundPrecompute& precompute;
+    DisclosureBudget& disclosure;  // one per engine: every client and catalog
 };
 
 void configure(EngineState& state, const rpc::Params& params, rpc::ResultPacker& out);
