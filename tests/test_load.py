@@ -18,6 +18,7 @@ detectors with up to 20,000 sources a detector, median 1,000.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import ssl
 import statistics
@@ -46,7 +47,8 @@ from reliability.workload import (
     plan_visit,
     visit_body,
 )
-from satveto.config import Config, SiteConfig
+from satveto.config import Config, LimitsConfig, SiteConfig
+from satveto.engine_client import EngineClient
 
 pytest_plugins = ["test_api_fixtures"]  # socket_dir
 
@@ -59,15 +61,46 @@ VISIT_CACHE = scaled(512, 50)  # the long run fills it half-way and then must pl
 SEED = 20261121
 
 
+async def engine_stats(socket_path: Path) -> dict:
+    client = EngineClient(socket_path, timeout_s=30.0, connections=1)
+    try:
+        return await client.call("stats")
+    finally:
+        await client.close()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+#: Seconds of night the replay covers (visits 40 s apart), however fast it is replayed.
+NIGHT_S = VISITS * 40.0
+
+
+def replay_budget() -> int:
+    """The disclosure budget for the replay: the strict default per hour of night replayed.
+
+    The budget counts per hour of wall time, and the replay compresses ``NIGHT_S`` of night
+    into minutes: the long run's 200 visits (2.2 hours of night) take well under an hour, so
+    they get the default times the hours replayed; the short run stays at the default.
+    """
+    default = LimitsConfig().max_revealed_per_hour
+    return max(default, math.ceil(default * NIGHT_S / 3600.0))
+
+
 async def test_replay_a_night(
     socket_dir: Path, tmp_path: Path, tls_ca: trustme.CA, client_tls: ssl.SSLContext
 ) -> None:
-    setup = serve_setup(socket_dir, tmp_path, tls_ca, CATALOG, engine_timeout_s=30.0)
+    budget = replay_budget()
+    setup = serve_setup(
+        socket_dir,
+        tmp_path,
+        tls_ca,
+        CATALOG,
+        engine_timeout_s=30.0,
+        limits={"max_revealed_per_hour": budget},
+    )
     records, socket_path, config = setup.records, setup.socket_path, setup.config
     engine = await start_engine(
         socket_path, tmp_path / "engine.log", ["--visit-cache-size", str(VISIT_CACHE)]
@@ -137,6 +170,8 @@ async def test_replay_a_night(
             rss["after"] = (rss_mib(engine.pid), rss_mib(frontend.pid))
             hwm = (kib(engine.pid, "VmHWM") / 1024.0, kib(frontend.pid, "VmHWM") / 1024.0)
             stats = (await reference.client.call("stats"))["visits"]
+            # What the answers revealed (the engine's exact count, on its own socket).
+            revealed = (await engine_stats(socket_path))["disclosure"]["revealed_last_hour"]
     finally:
         frontend.stop()
         engine.stop()
@@ -163,11 +198,16 @@ async def test_replay_a_night(
             ),
             f"VmHWM: engine {hwm[0]:.0f} MiB, frontend {hwm[1]:.0f} MiB",
             f"reference engine: {stats['sources_checked']} sources checked",
+            f"disclosure: {revealed} (visit, object) pairs revealed over {NIGHT_S / 3600:.2f} h "
+            f"of night replayed in {elapsed / 60:.1f} min ({NIGHT_S / elapsed:.0f}x real time): "
+            f"{revealed * 3600 / NIGHT_S:.0f} an hour of night; budget {budget} "
+            "(limits.max_revealed_per_hour, scaled to the night replayed)",
         ],
     )
-    assert errors == []
+    assert errors == []  # no budget refusal either
     assert wrong == 0
     assert vetoed > 0
+    assert revealed > 0
     if SOAK:
         # Once the visit cache is full the engine must not grow (20 % for allocator noise),
         # and the frontend holds nothing per visit beyond its bounded registry.

@@ -28,7 +28,7 @@ from satveto.catalog.sources import CatalogSource
 from satveto.config import Config, check_test_switches
 from satveto.earth_orientation import EarthOrientationData, load_earth_orientation
 from satveto.engine_client import EngineClient
-from satveto.errors import ApiError, error_response
+from satveto.errors import DISCLOSURE_BUDGET_CODE, ApiError, error_response
 from satveto.handlers import ap, diasources, metrics, openapi, ops, visits
 from satveto.http_input import (
     ClientGone,
@@ -65,7 +65,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = await handler(request)
     except ApiError as error:
         error_code = error.code
-        response = error_response(error.status, error.code, error.message)
+        response = error_response(error.status, error.code, error.message, error.headers)
     except web.HTTPException as error:
         error_code = _http_code(error.status)
         response = http_error_response(error)
@@ -77,7 +77,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     elapsed = time.perf_counter() - started
     response.headers["X-Request-Id"] = request_id
     endpoint = _endpoint(request)
-    if 400 <= response.status < 500:
+    if 400 <= response.status < 500 or error_code in _REFUSALS_5XX:
         # Admission refusals are responses, not raised errors: their code follows the status.
         reason = error_code or _ADMISSION_CODES.get(response.status, _http_code(response.status))
         # A stranger is not given a label of its own: it could fill the capped set.
@@ -108,6 +108,9 @@ def _endpoint(request: web.Request) -> str:
 
 
 _ADMISSION_CODES = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}
+#: 5xx answers that are refusals all the same, counted per client with the 4xx: a client that
+#: meets a spent disclosure budget is the one an operator wants to see.
+_REFUSALS_5XX = frozenset({DISCLOSURE_BUDGET_CODE})
 
 
 def _http_code(status: int) -> str:
@@ -133,8 +136,9 @@ def admission_middlewares(config: Config) -> list[security.Middleware]:
 def engine_settings(
     config: Config, earth_orientation: EarthOrientationData | None = None
 ) -> dict[str, Any]:
-    """The `configure` RPC params: the matching tolerance, the site and the largest sky-corner
-    footprint, from this config, and the IERS Earth-orientation table when one was loaded."""
+    """The `configure` RPC params: the matching tolerance, the site, the largest sky-corner
+    footprint and the disclosure budget, from this config, and the IERS Earth-orientation table
+    when one was loaded."""
     m, site = config.matching, config.site
     settings: dict[str, Any] = {
         "tolerance": {
@@ -152,6 +156,7 @@ def engine_settings(
             "height_m": site.height_m,
         },
         "max_footprint_deg": config.limits.max_footprint_deg,
+        "max_revealed_per_hour": config.limits.max_revealed_per_hour,
     }
     if earth_orientation is not None and earth_orientation.table is not None:
         settings["earth_orientation"] = earth_orientation.table.to_params()

@@ -40,6 +40,7 @@ import numpy as np
 from oracle import camera
 from satveto import sky
 from satveto.config import LimitsConfig
+from satveto.engine_client import EngineRpcError
 from support import BlockingEngineClient
 
 SCIENCE_DETECTORS = range(189)
@@ -276,6 +277,225 @@ class Insider:
             times.append(time.perf_counter() - started)
             self._engine.call("drop_visit", {"visit_id": visit["visit_id"]})
         return float(np.median(times))
+
+
+def box_quads(detector: int, boxes: np.ndarray, rotation_deg: float) -> np.ndarray:
+    """(B, 4, 2) standard coordinates of the pixel areas of boxes (B, 4) = [x0, y0, x1, y1]
+    of a detector, from the independent camera model."""
+    x0, y0 = boxes[:, 0] - 0.5, boxes[:, 1] - 0.5
+    x1, y1 = boxes[:, 2] + 0.5, boxes[:, 3] + 0.5
+    px = np.stack([x0, x1, x1, x0], axis=-1)
+    py = np.stack([y0, y0, y1, y1], axis=-1)
+    fx, fy = camera.pixel_to_focal_plane(detector, px, py)
+    ax, ay = camera.focal_plane_to_field_angle(fx, fy)
+    xi, eta = camera.field_angle_to_standard(ax, ay, rotation_deg)
+    return np.stack([xi, eta], axis=-1)
+
+
+def lattice(detector: int, side: int) -> np.ndarray:
+    """A side x side lattice of boxes tiling a detector: (side * side, 4)."""
+    n_x, n_y = camera.detectors()[detector].n_pix
+    step_x, step_y = n_x // side, n_y // side
+    i, j = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    i, j = i.ravel(), j.ravel()
+    # The last column and row reach the detector's edge: the lattice covers all of it.
+    x1 = np.where(i == side - 1, n_x - 1, (i + 1) * step_x - 1)
+    y1 = np.where(j == side - 1, n_y - 1, (j + 1) * step_y - 1)
+    return np.stack([i * step_x, j * step_y, x1, y1], axis=-1)
+
+
+BUDGET_REFUSAL = "disclosure_budget_exhausted"
+
+
+@dataclass
+class BudgetRun:
+    """What an insider's lattice requests got under the disclosure budget."""
+
+    visits: int = 0
+    refused: int = 0
+    answered_after_refusal: int = 0  # none while nothing ages out of the hour
+    disclosed: set[tuple[int, int]] = field(default_factory=set)  # (visit, object) pairs
+    # Per answer given: the engine's count before and after it (stats), and the pairs disclosed
+    # so far by the independent count.
+    answers: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def budget_run(
+    insider: Insider,
+    instants: list[float],
+    pointings: Callable[[float], list[tuple[float, float]]],
+    length_s: float,
+    side: int,
+) -> BudgetRun:
+    """The insider's full plan against the engine's budget: at each instant the best pointing
+    of the grid (oracle), then a ``side`` x ``side`` lattice on every science detector a
+    corridor crosses (the others reveal nothing whatever is sent), one request each.  What each
+    answer disclosed is counted independently of the engine: the objects with a track segment
+    (``visit_tracks``) within its reach of a vetoed box's outline (independent camera model;
+    the engine's reach for camera-model boxes adds small bounds, so it may count a little more).
+    """
+    run = BudgetRun()
+    engine = insider._engine
+    quads = detector_quads(0.0)
+    for unix in instants:
+        grid = pointings(unix)
+        counts = [insider.count(unix, length_s, p, True) for p in grid]
+        visit = insider._visit(unix, length_s, *grid[int(np.argmax(counts))], 0.0)
+        engine.call("register_visit", visit)
+        tracks = engine.call("visit_tracks", {"visit_id": visit["visit_id"]})
+        run.visits += 1
+        if not tracks["segments"]:
+            continue
+        segments = np.asarray([s[:5] for s in tracks["segments"]], dtype=float)
+        owners = np.asarray([tracks["candidates"][s[5]] for s in tracks["segments"]])
+        for detector in SCIENCE_DETECTORS:
+            near = segments_hit_quads(segments, quads[detector : detector + 1])
+            if not near.any():
+                continue
+            boxes = lattice(detector, side)
+            before = engine.call("stats")["disclosure"]["revealed_last_hour"]
+            try:
+                answer = engine.call(
+                    "filter_sources",
+                    {
+                        "visit_id": visit["visit_id"],
+                        "detector_id": detector,
+                        "ids": list(range(1, len(boxes) + 1)),
+                        "bboxes": boxes.tolist(),
+                    },
+                )
+            except EngineRpcError as error:
+                if error.code != BUDGET_REFUSAL:
+                    raise
+                run.refused += 1
+                continue
+            if run.refused:
+                run.answered_after_refusal += 1
+            vetoed = np.ones(len(boxes), dtype=bool)
+            vetoed[np.asarray(answer["allowed"], dtype=np.int64) - 1] = False
+            if vetoed.any():
+                hit = segments_hit_quads(segments[near], box_quads(detector, boxes[vetoed], 0.0))
+                run.disclosed |= {(visit["visit_id"], int(o)) for o in owners[near][hit]}
+            after = engine.call("stats")["disclosure"]["revealed_last_hour"]
+            run.answers.append((before, after, len(run.disclosed)))
+    return run
+
+
+def sun_azimuth_deg(unix: float, lat_deg: float, lon_deg: float) -> float:
+    """The Sun's azimuth (degrees from North through East) from the site; precession ignored
+    (a sunward pointing only needs the side of the sky)."""
+    ra, dec = sky.sun_radec_rad(unix)
+    hour_angle = float(sky.gmst_rad(unix)) + math.radians(lon_deg) - float(ra)
+    lat = math.radians(lat_deg)
+    return (
+        math.degrees(
+            math.atan2(
+                -math.sin(hour_angle) * math.cos(float(dec)),
+                math.cos(lat) * math.sin(float(dec))
+                - math.sin(lat) * math.cos(float(dec)) * math.cos(hour_angle),
+            )
+        )
+        % 360.0
+    )
+
+
+@dataclass(frozen=True)
+class HonestProfile:
+    """How an honest AP night is observed: exposure, cadence and where the telescope points
+    (altitude range; azimuth anywhere, or within ``sunward_deg`` of the Sun's azimuth)."""
+
+    name: str
+    exposure_s: float
+    cadence_s: float
+    altitudes_deg: tuple[float, float]
+    sunward_deg: float | None = None
+
+    def pointing(self, rng: np.random.Generator, sun_azimuth: float) -> tuple[float, float]:
+        # Uniform in sin(altitude): uniform over the sky's area between the two altitudes.
+        low, high = (math.sin(math.radians(a)) for a in self.altitudes_deg)
+        altitude = math.degrees(math.asin(rng.uniform(low, high)))
+        if self.sunward_deg is None:
+            return altitude, float(rng.uniform(0.0, 360.0))
+        return altitude, (sun_azimuth + float(rng.uniform(-1, 1)) * self.sunward_deg) % 360.0
+
+
+#: Honest AP's ways of observing, from the survey's bulk to the lowest it may go: Rubin's
+#: wide-fast-deep visits (30 s, airmass up to ~1.5), the harness's grid of pointings from
+#: 15.5 deg to the zenith, and twilight near the horizon (>= 15 deg) towards the Sun, with 30 s
+#: visits and with 15 s ones at the visit-rate cap (``limits.max_visits_per_hour``).
+HONEST_PROFILES = (
+    HonestProfile("survey: 30 s every 37 s, altitude 40-85 deg", 30.0, 37.0, (40.0, 85.0)),
+    HonestProfile("mixed: 30 s every 37 s, altitude 15-90 deg", 30.0, 37.0, (15.0, 90.0)),
+    HonestProfile(
+        "twilight low: 30 s every 37 s, altitude 15-25 deg, within 90 deg of the Sun's azimuth",
+        30.0,
+        37.0,
+        (15.0, 25.0),
+        90.0,
+    ),
+    HonestProfile(
+        "twilight low, 15 s at the cap: 120 an hour, altitude 15-25 deg, sunward",
+        15.0,
+        30.0,
+        (15.0, 25.0),
+        90.0,
+    ),
+)
+
+
+def rolling_hour_max(visits: list[tuple[float, int]]) -> int:
+    """The most (visit, object) pairs revealed in any hour: ``visits`` are (start, pairs),
+    every visit's pairs distinct from every other's (the budget counts per visit)."""
+    visits = sorted(visits)
+    best, total, first = 0, 0, 0
+    for start, pairs in visits:
+        total += pairs
+        while visits[first][0] <= start - 3600.0:
+            total -= visits[first][1]
+            first += 1
+        best = max(best, total)
+    return best
+
+
+def dark_span(site: dict[str, float], around: float, max_sun_deg: float) -> tuple[float, float]:
+    """The night around ``around`` (a time in it): from when the Sun sinks below
+    ``max_sun_deg`` to when it rises above it, to the minute."""
+    lat, lon = site["latitude_deg"], site["longitude_deg"]
+
+    def dark(t: float) -> bool:
+        return sky.sun_altitude_deg(t, lat, lon) <= max_sun_deg
+
+    start = end = around
+    while dark(start - 60.0):
+        start -= 60.0
+    while dark(end + 60.0):
+        end += 60.0
+    return start, end
+
+
+def honest_night(
+    insider: Insider,
+    profile: HonestProfile,
+    blocks: list[tuple[float, float]],
+    seed: int,
+) -> list[tuple[float, int]]:
+    """(start, pairs revealed) of every visit of ``profile`` over ``blocks`` of (start, end):
+    pairs as the insider counts them (objects whose corridor crosses a science detector: an
+    upper bound of what AP's DIASources reveal, a source on every corridor crossing)."""
+    rng = np.random.default_rng(seed)
+    lat, lon = insider._site["latitude_deg"], insider._site["longitude_deg"]
+    visits = []
+    for begin, end in blocks:
+        t = begin
+        while t + profile.exposure_s <= end:
+            mid = t + profile.exposure_s / 2
+            altitude, azimuth = profile.pointing(rng, sun_azimuth_deg(mid, lat, lon))
+            pointing = altaz_to_icrs(altitude, azimuth, mid, lat, lon)
+            rotation = float(rng.integers(-18, 19)) * 5.0  # rotSkyPos, cached by 5 deg
+            pairs = insider.count(t, profile.exposure_s, pointing, True, rotation)
+            visits.append((t, pairs))
+            t += profile.cadence_s
+    return visits
 
 
 @dataclass

@@ -24,7 +24,7 @@ from typing import Any
 
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError
 from satveto.errors import ApiError
-from satveto.metrics import Metrics, rounded_size
+from satveto.metrics import Metrics, budget_bucket, rounded_size
 from satveto.services.catalog import CatalogService
 from satveto.services.history import HistoricalCatalogs, engine_params, visit_catalog_name
 from satveto.services.readiness import catalog_age_s
@@ -59,6 +59,7 @@ class EngineSupervisor:
         reload_backoff_s: float = 10.0,
         engine_settings: dict[str, Any] | None = None,
         on_catalog_lost: Callable[[], None] | None = None,
+        budget_interval_s: float = 30.0,
     ) -> None:
         self._engine = engine
         self._catalog = catalog
@@ -76,6 +77,9 @@ class EngineSupervisor:
         # Called when an engine holds no catalog and the frontend has none to reload it with
         # (it adopted the engine's catalog at start): the refresher should fetch at once.
         self._on_catalog_lost = on_catalog_lost
+        # The disclosure-budget gauge is refreshed from the engine's `stats` this often.
+        self._budget_interval_s = budget_interval_s
+        self._budget_due_at = 0.0
         self._state: EngineState | None = None
         self._seen_instance: str | None = None
         self._synced_instance: str | None = None  # reloaded and visits re-registered
@@ -108,7 +112,23 @@ class EngineSupervisor:
     async def _run(self) -> None:
         while True:
             await self.poll()
+            if time.monotonic() >= self._budget_due_at:
+                self._budget_due_at = time.monotonic() + self._budget_interval_s
+                await self.refresh_budget_gauge()
             await asyncio.sleep(self._interval_s)
+
+    async def refresh_budget_gauge(self) -> None:
+        """The disclosure budget's use, from the engine's exact count, as a quarter bucket
+        (satveto.metrics.budget_bucket); NaN when the engine cannot say."""
+        try:
+            stats = await timed_call(self._engine, self._metrics, "stats", {})
+            disclosure = stats["disclosure"]
+            bucket = budget_bucket(
+                int(disclosure["revealed_last_hour"]), int(disclosure["max_revealed_per_hour"])
+            )
+        except (EngineError, KeyError, TypeError, ValueError):
+            bucket = math.nan
+        self._metrics.disclosure_budget_used.set(bucket)
 
     # --- pinging -----------------------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from satveto.allow_list import is_ordered_subset
 from satveto.engine_client import EngineClient, EngineError, EngineRpcError, EngineUnavailable
-from satveto.errors import ApiError
+from satveto.errors import DISCLOSURE_BUDGET_CODE, ApiError
 from satveto.metrics import Metrics
 from satveto.services.camera_gate import CameraGate, GateRefusal
 from satveto.services.detector_answers import DetectorAnswers, request_digest
@@ -62,10 +62,30 @@ def api_error_from_engine(error: EngineError) -> ApiError:
             )
         if error.code == "no_catalog":
             return ApiError(503, "no_catalog", "No satellite catalog is loaded.")
+        if error.code == DISCLOSURE_BUDGET_CODE:
+            return disclosure_budget_refusal()
         # The engine's messages reveal nothing of the catalog (protocol/README.md); the code
         # is what an operator needs to find the cause.
         log.error("unexpected engine error", extra={"engine_error": error.code})
     return ApiError(500, "internal_error", "The veto engine failed unexpectedly.")
+
+
+#: Retry-After of a disclosure-budget refusal (seconds).  Fixed: the moment the budget reopens
+#: would tell when the oldest counted answers were given, which may be another client's.
+BUDGET_RETRY_AFTER_S = 60
+
+
+def disclosure_budget_refusal() -> ApiError:
+    """503 ``disclosure_budget_exhausted``: a service-wide, temporary refusal (not the client's
+    doing, so not a 429), never a list (docs/design.md, fail-safe rules)."""
+    return ApiError(
+        503,
+        DISCLOSURE_BUDGET_CODE,
+        "The disclosure budget (limits.max_revealed_per_hour) is spent: the answers of the last "
+        "hour revealed as many catalogued objects as it allows. No allow list until the oldest "
+        "age out of the hour.",
+        {"Retry-After": str(BUDGET_RETRY_AFTER_S)},
+    )
 
 
 def _conflict() -> ApiError:
@@ -265,6 +285,8 @@ class VetoService:
             result = await self._with_resync(call, request.visit_id)
             allowed = checked_allow_list(result, request.ids)
         except EngineError as error:
+            if isinstance(error, EngineRpcError) and error.code == DISCLOSURE_BUDGET_CODE:
+                self._metrics.disclosure_budget_refusals.inc()
             raise api_error_from_engine(error) from None
         except MalformedEngineAnswer as error:
             self._metrics.engine_rpc_failures.labels("filter_sources", "malformed").inc()
