@@ -44,7 +44,8 @@ private:
 
 // The position in `segments` of the first segment whose reach (plus `bow`) takes in the quad,
 // or segments.size() when none does; with `revealed`, the candidates of that segment and of
-// every later one that also reaches it are marked.
+// every later one that also reaches it are marked (segments of candidates already marked are
+// skipped: a vetoed box costs at most what an allowed one does).
 std::size_t quad_on_track(const Quad& quad, double bow, const VisitTracks& visit, std::span<const std::uint32_t> segments,
                           Revealed* revealed) {
     const QuadProbe probe(quad);
@@ -55,7 +56,8 @@ std::size_t quad_on_track(const Quad& quad, double bow, const VisitTracks& visit
             revealed->mark(seg.candidate);
             for (std::size_t j = k + 1; j < segments.size(); ++j) {
                 const TrackSegment& other = visit.segments[segments[j]];
-                if (probe.within(other, other.reach + bow)) revealed->mark(other.candidate);
+                if (!revealed->marked(other.candidate) && probe.within(other, other.reach + bow))
+                    revealed->mark(other.candidate);
             }
         }
         return k;
@@ -121,8 +123,10 @@ std::size_t annulus_on_track(const geometry::RadiusRange& radii, double bow, con
         if (!within(seg)) continue;
         if (revealed != nullptr) {
             revealed->mark(seg.candidate);
-            for (std::size_t j = k + 1; j < segments.size(); ++j)
-                if (within(visit.segments[segments[j]])) revealed->mark(visit.segments[segments[j]].candidate);
+            for (std::size_t j = k + 1; j < segments.size(); ++j) {
+                const TrackSegment& other = visit.segments[segments[j]];
+                if (!revealed->marked(other.candidate) && within(other)) revealed->mark(other.candidate);
+            }
         }
         return k;
     }

@@ -26,6 +26,8 @@ public:
         marks_[candidate] = 1;
         list_.push_back(candidate);
     }
+    // Whether `candidate` is already marked: its other segments need not be tried again.
+    bool marked(std::uint32_t candidate) const { return !marks_.empty() && marks_[candidate]; }
     // A visit vetoed whole (VisitTracks::veto_everything) does not say which corridor covers
     // the field: every candidate counts as revealed.
     void mark_all() {

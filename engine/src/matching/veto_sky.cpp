@@ -55,8 +55,10 @@ std::size_t hull_on_track(const geometry::ConvexPolygon& hull, const VisitTracks
         if (!within(suspects[k])) continue;
         if (revealed != nullptr) {
             revealed->mark(visit.segments[suspects[k].segment].candidate);
-            for (std::size_t j = k + 1; j < suspects.size(); ++j)
-                if (within(suspects[j])) revealed->mark(visit.segments[suspects[j].segment].candidate);
+            for (std::size_t j = k + 1; j < suspects.size(); ++j) {
+                const std::uint32_t other = visit.segments[suspects[j].segment].candidate;
+                if (!revealed->marked(other) && within(suspects[j])) revealed->mark(other);
+            }
         }
         return k;
     }
