@@ -326,6 +326,7 @@ def budget_run(
     pointings: Callable[[float], list[tuple[float, float]]],
     length_s: float,
     side: int,
+    stop_at_refusal: bool = False,
 ) -> BudgetRun:
     """The insider's full plan against the engine's budget: at each instant the best pointing
     of the grid (oracle), then a ``side`` x ``side`` lattice on every science detector a
@@ -333,6 +334,8 @@ def budget_run(
     answer disclosed is counted independently of the engine: the objects with a track segment
     (``visit_tracks``) within its reach of a vetoed box's outline (independent camera model;
     the engine's reach for camera-model boxes adds small bounds, so it may count a little more).
+    ``stop_at_refusal``: stop at the first refusal (nothing ages out of the hour during a run,
+    so every later request would be refused too: test_disclosure_budget shows it).
     """
     run = BudgetRun()
     engine = insider._engine
@@ -368,6 +371,8 @@ def budget_run(
                 if error.code != BUDGET_REFUSAL:
                     raise
                 run.refused += 1
+                if stop_at_refusal:
+                    return run
                 continue
             if run.refused:
                 run.answered_after_refusal += 1
@@ -505,6 +510,9 @@ class Report:
     rows: list[tuple[str, float, float]]  # (rules, visits an hour, objects located a visit)
     honest_per_visit: float
     probe_s: float
+    budget: int = 0  # limits.max_revealed_per_hour in force for the budget row
+    budget_run: BudgetRun = field(default_factory=BudgetRun)  # the budget row's run
+    honest_peaks: list[HonestPeak] = field(default_factory=list)
 
     @property
     def per_hour(self) -> list[float]:
@@ -525,6 +533,57 @@ class Report:
         )
         return "\n".join(lines)
 
+    def honest_table(self) -> str:
+        lines = [
+            "| honest AP's night | visits | pairs revealed in the busiest hour | when (Sun) "
+            "| mean an hour | default budget over the peak |",
+            "|---|---|---|---|---|---|",
+        ]
+        default = LimitsConfig().max_revealed_per_hour
+        for peak in self.honest_peaks:
+            lines.append(
+                f"| {peak.profile} | {peak.visits:,} | {peak.busiest_hour} | "
+                f"{peak.sun_deg:.0f} deg | {peak.mean_per_hour:.0f} | "
+                f"{default / max(peak.busiest_hour, 1):.2f}x |"
+            )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class HonestPeak:
+    """The most (visit, object) pairs honest AP's answers reveal in any hour of a night."""
+
+    profile: str
+    visits: int
+    busiest_hour: int
+    sun_deg: float  # the Sun's altitude at the start of the busiest hour
+    mean_per_hour: float
+
+
+def honest_peaks(
+    insider: Insider,
+    now: float,
+    profiles: tuple[HonestProfile, ...] = HONEST_PROFILES,
+    seed: int = 21,
+) -> list[HonestPeak]:
+    """Each profile observed for the whole night around ``now`` (Sun below
+    ``limits.max_sun_altitude_deg``), and its busiest hour (rolling, to the visit)."""
+    site = insider._site
+    begin, end = dark_span(site, now, LimitsConfig().max_sun_altitude_deg)
+    peaks = []
+    for k, profile in enumerate(profiles):
+        visits = honest_night(insider, profile, [(begin, end)], seed + k)
+        busiest = rolling_hour_max(visits)
+        start = next(
+            t for t, _ in visits if sum(p for u, p in visits if t <= u < t + 3600.0) == busiest
+        )
+        sun = sky.sun_altitude_deg(start, site["latitude_deg"], site["longitude_deg"])
+        total = sum(p for _, p in visits)
+        peaks.append(
+            HonestPeak(profile.name, len(visits), busiest, sun, total * 3600.0 / (end - begin))
+        )
+    return peaks
+
 
 def measure(
     engine: BlockingEngineClient,
@@ -533,8 +592,14 @@ def measure(
     instants: int,
     probe_repeats: int,
     seed: int = 14,
+    budget: int | None = None,
+    honest_nights: bool = False,
 ) -> Report:
-    """The insider's objects located per hour, defence by defence (see the module doc)."""
+    """The insider's objects located per hour, defence by defence (see the module doc).
+
+    ``budget``: the disclosure budget of the last row (default ``limits.max_revealed_per_hour``);
+    ``honest_nights``: also observe whole nights as honest AP (:func:`honest_peaks`).
+    """
     limits = LimitsConfig()
     insider = Insider(engine, site, seed)
     rng = np.random.default_rng(seed)
@@ -594,9 +659,32 @@ def measure(
             footprints.oracle(),
         ),
         (
-            "all defences, a prober without prior knowledge (the best fixed altitude and azimuth)",
+            "all defences but the budget, a prober without prior knowledge (the best fixed "
+            "altitude and azimuth)",
             camera_rate,
             footprints.fixed(),
         ),
     ]
-    return Report(rows, honest.typical(), probe_s)
+
+    # The budget: the oracle's plan played against the engine for an hour of visits (one
+    # every 3,600 / camera_rate s over the past window), lattices on every crossed detector,
+    # until the first refusal; what it was given is counted independently (budget_run).  The
+    # pairs the probes above revealed are still in the engine's hour: the limit is raised by
+    # them, so that the run starts with the whole budget.
+    budget = limits.max_revealed_per_hour if budget is None else budget
+    spent = engine.call("stats")["disclosure"]["revealed_last_hour"]
+    engine.call("configure", {"max_revealed_per_hour": spent + budget})
+    step = 3600.0 / camera_rate
+    hour = [now - limits.past_window_s + k * step for k in range(int(camera_rate))]
+    run = budget_run(insider, hour, visible, shortest, side=40, stop_at_refusal=True)
+    rows.append(
+        (
+            f"+ disclosure budget: at most {budget} (catalog, visit, object) pairs revealed an "
+            "hour, all clients together (the oracle's plan played for an hour, lattices on "
+            "every crossed detector, counted independently)",
+            camera_rate,
+            len(run.disclosed) / camera_rate,
+        )
+    )
+    peaks = honest_peaks(insider, now) if honest_nights else []
+    return Report(rows, honest.typical(), probe_s, budget, run, peaks)
