@@ -1,6 +1,8 @@
 """The insider harness, long (tests/reliability/insider.py): objects an allowlisted client with
-the secret can locate per hour, defence by defence, on a 30,000-object demo catalog, and
-register_visit's latency for quiet and busy fields (the timing signal).  Not a test."""
+the secret can locate per hour, defence by defence (the disclosure budget last, at its default),
+on a 30,000-object demo catalog; honest AP's busiest hour over whole nights of several ways of
+observing (what the budget must let through); and register_visit's latency for quiet and busy
+fields (the timing signal).  Not a test."""
 
 from __future__ import annotations
 
@@ -65,6 +67,9 @@ def main() -> int:
     parser.add_argument("--instants", type=int, default=8)
     parser.add_argument("--probes", type=int, default=3)
     parser.add_argument("--latency-repeats", type=int, default=30)
+    parser.add_argument(
+        "--no-honest-nights", action="store_true", help="skip honest AP's nights (~4 min)"
+    )
     args = parser.parse_args()
     now = time.time()
     site = night_site(now)
@@ -80,7 +85,8 @@ def main() -> int:
                 "load_catalog", {"generation": "g", "fetched_at_unix": now, "objects": catalog}
             )
             started = time.perf_counter()
-            report = measure(client, site, now, args.instants, args.probes)
+            honest = not args.no_honest_nights
+            report = measure(client, site, now, args.instants, args.probes, honest_nights=honest)
             seconds = time.perf_counter() - started
             latency = register_latency(
                 client, Insider(client, site, 7), site, now, args.latency_repeats
@@ -95,6 +101,19 @@ def main() -> int:
         f"Sun {sky.sun_altitude_deg(now, site['latitude_deg'], site['longitude_deg']):.0f} deg\n"
     )
     print(report.table())
+    run = report.budget_run
+    print(
+        f"\nThe budget row: {run.visits} visits played, {len(run.answers)} answers given, then "
+        f"refused ({run.refused} refusal{'s' if run.refused != 1 else ''}: the run stops at the "
+        f"first); {len(run.disclosed)} pairs disclosed, counted independently."
+    )
+    if report.honest_peaks:
+        print(
+            "\nHonest AP, whole nights (Sun below -6 deg), each way of observing all night: the "
+            "(visit, object) pairs its answers reveal (every corridor crossing a science "
+            "detector, an upper bound) in the busiest hour, rolling to the visit.\n"
+        )
+        print(report.honest_table())
     print()
     print(latency)
     return 0

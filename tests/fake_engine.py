@@ -86,6 +86,8 @@ class FakeEngine:
         self.close: set[str] = set()
         self.errors: dict[str, tuple[str, str]] = {}
         self.results: dict[str, Any] = {}
+        self.configured: dict[str, Any] | None = None  # the last `configure` params
+        self.revealed_last_hour = 0  # what `stats` reports of the disclosure budget
         self._server: asyncio.AbstractServer | None = None
         self._writers: set[asyncio.StreamWriter] = set()
         self._release = asyncio.Event()
@@ -191,6 +193,7 @@ class FakeEngine:
             "filter_sources": self._filter_sources,
             "drop_visit": self._drop_visit,
             "configure": self._configure,
+            "stats": self._stats,
         }
         if method not in handlers:
             raise RpcFault("unknown_method", f"no method {method}")
@@ -271,6 +274,17 @@ class FakeEngine:
     def _configure(self, params: dict[str, Any]) -> dict[str, Any]:
         self.configured = params
         return {}
+
+    def _stats(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Only the disclosure budget's figures (settable as ``revealed_last_hour``)."""
+        limit = (self.configured or {}).get("max_revealed_per_hour", 300)
+        return {
+            "disclosure": {
+                "revealed_last_hour": self.revealed_last_hour,
+                "max_revealed_per_hour": limit,
+                "refusals": 0,
+            }
+        }
 
 
 # --- harnesses: one interface over the fake and the real engine ------------------------------
@@ -426,7 +440,13 @@ def night_zenith(unix: float) -> tuple[float, float]:
 #: The test-only relaxations of the one-camera gate (docs/design.md "Security model"), for
 #: tests that register many overlapping or arbitrary visits on purpose; allowed only with a test
 #: source.
-RELAXED_LIMITS = {"enforce_one_camera": False, "enforce_visible_sky": False}
+RELAXED_LIMITS = {
+    "enforce_one_camera": False,
+    "enforce_visible_sky": False,
+    # Many fast arbitrary visits reveal far more than one telescope's hour: the budget is lifted
+    # to its largest value (allowed with any source: an operator may raise it too).
+    "max_revealed_per_hour": 1_000_000,
+}
 TEST_CATALOG = {"source": "demo"}
 
 

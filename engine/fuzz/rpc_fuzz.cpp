@@ -124,7 +124,8 @@ const msgpack::sbuffer& load_catalog_request() {
 bool known_code(std::string_view code) {
     namespace c = rpc::code;
     for (std::string_view k : {c::invalid_request, c::unknown_method, c::invalid_params, c::message_too_large,
-                               c::no_catalog, c::unknown_visit, c::visit_conflict, c::resource_exhausted})
+                               c::no_catalog, c::unknown_visit, c::visit_conflict, c::resource_exhausted,
+                               c::disclosure_budget_exhausted})
         if (code == k) return true;
     return false;
 }

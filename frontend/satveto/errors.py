@@ -7,12 +7,18 @@ The application's error middleware (satveto.web.app) turns it into the JSON erro
 
 from __future__ import annotations
 
+#: The engine's refusal once the disclosure budget is spent, and the HTTP error's code.
+DISCLOSURE_BUDGET_CODE = "disclosure_budget_exhausted"
+
 
 class ApiError(Exception):
-    """An HTTP error with a machine code and a human sentence."""
+    """An HTTP error with a machine code, a human sentence and extra headers (Retry-After)."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers

@@ -26,6 +26,7 @@ def test_empty_file_gives_documented_defaults(tmp_path: Path) -> None:
     assert (limits.min_altitude_deg, limits.max_sun_altitude_deg) == (15, -6)
     assert limits.enforce_one_camera
     assert limits.enforce_visible_sky
+    assert limits.max_revealed_per_hour == 300  # the disclosure budget
     assert (config.site.latitude_deg, config.site.longitude_deg, config.site.height_m) == (
         -30.244639,
         -70.749417,
@@ -75,6 +76,15 @@ def test_values_are_read_and_typed(tmp_path: Path) -> None:
             "matching.require_sunlit: expected true or false",
         ),
         ({"limits": {"max_sources": 0}}, "limits.max_sources: must be between"),
+        ({"limits": {"max_revealed_per_hour": 0}}, "limits.max_revealed_per_hour: must be"),
+        (
+            {"limits": {"max_revealed_per_hour": 1_000_001}},
+            "limits.max_revealed_per_hour: must be between 1 and 1e+06",
+        ),
+        (
+            {"limits": {"max_revealed_per_hour": 300.5}},
+            "limits.max_revealed_per_hour: expected an integer",
+        ),
     ],
 )
 def test_bad_settings_are_refused_naming_the_key(document: dict, named: str) -> None:
@@ -143,6 +153,23 @@ def test_test_only_switches_are_refused_with_the_production_source(
         load_config(path)
     path.write_text(f'[catalog]\nsource = "demo"\n[limits]\n{switch} = false\n')
     assert getattr(load_config(path).limits, switch) is False
+
+
+def test_the_budget_default_equals_the_engine_default() -> None:
+    """An engine not yet configured is as strict as the frontend's default budget."""
+    import re
+
+    header = Path(__file__).resolve().parents[2] / "engine/src/state/disclosure_budget.hpp"
+    found = re.search(r"default_max_revealed_per_hour = (\d+);", header.read_text())
+    assert found is not None
+    assert int(found.group(1)) == Config().limits.max_revealed_per_hour
+
+
+def test_the_budget_may_be_raised_with_the_production_source(tmp_path: Path) -> None:
+    """Not a test-only switch: an operator raises it for a planned reprocessing campaign."""
+    path = tmp_path / "c.toml"
+    path.write_text('[catalog]\nsource = "spacetrack"\n[limits]\nmax_revealed_per_hour = 5000\n')
+    assert load_config(path).limits.max_revealed_per_hour == 5000
 
 
 def test_min_exposure_above_max_is_refused(tmp_path: Path) -> None:

@@ -39,6 +39,7 @@ import numpy as np
 
 from oracle import camera
 from satveto.astro import sky
+from satveto.engine.rpc import EngineRpcError
 from satveto.runtime.config import LimitsConfig
 from support import BlockingEngineClient
 
@@ -278,6 +279,230 @@ class Insider:
         return float(np.median(times))
 
 
+def box_quads(detector: int, boxes: np.ndarray, rotation_deg: float) -> np.ndarray:
+    """(B, 4, 2) standard coordinates of the pixel areas of boxes (B, 4) = [x0, y0, x1, y1]
+    of a detector, from the independent camera model."""
+    x0, y0 = boxes[:, 0] - 0.5, boxes[:, 1] - 0.5
+    x1, y1 = boxes[:, 2] + 0.5, boxes[:, 3] + 0.5
+    px = np.stack([x0, x1, x1, x0], axis=-1)
+    py = np.stack([y0, y0, y1, y1], axis=-1)
+    fx, fy = camera.pixel_to_focal_plane(detector, px, py)
+    ax, ay = camera.focal_plane_to_field_angle(fx, fy)
+    xi, eta = camera.field_angle_to_standard(ax, ay, rotation_deg)
+    return np.stack([xi, eta], axis=-1)
+
+
+def lattice(detector: int, side: int) -> np.ndarray:
+    """A side x side lattice of boxes tiling a detector: (side * side, 4)."""
+    n_x, n_y = camera.detectors()[detector].n_pix
+    step_x, step_y = n_x // side, n_y // side
+    i, j = np.meshgrid(np.arange(side), np.arange(side), indexing="ij")
+    i, j = i.ravel(), j.ravel()
+    # The last column and row reach the detector's edge: the lattice covers all of it.
+    x1 = np.where(i == side - 1, n_x - 1, (i + 1) * step_x - 1)
+    y1 = np.where(j == side - 1, n_y - 1, (j + 1) * step_y - 1)
+    return np.stack([i * step_x, j * step_y, x1, y1], axis=-1)
+
+
+BUDGET_REFUSAL = "disclosure_budget_exhausted"
+
+
+@dataclass
+class BudgetRun:
+    """What an insider's lattice requests got under the disclosure budget."""
+
+    visits: int = 0
+    refused: int = 0
+    answered_after_refusal: int = 0  # none while nothing ages out of the hour
+    disclosed: set[tuple[int, int]] = field(default_factory=set)  # (visit, object) pairs
+    # Per answer given: the engine's count before and after it (stats), and the pairs disclosed
+    # so far by the independent count.
+    answers: list[tuple[int, int, int]] = field(default_factory=list)
+
+
+def budget_run(
+    insider: Insider,
+    instants: list[float],
+    pointings: Callable[[float], list[tuple[float, float]]],
+    length_s: float,
+    side: int,
+    stop_at_refusal: bool = False,
+) -> BudgetRun:
+    """The insider's full plan against the engine's budget: at each instant the best pointing
+    of the grid (oracle), then a ``side`` x ``side`` lattice on every science detector a
+    corridor crosses (the others reveal nothing whatever is sent), one request each.  What each
+    answer disclosed is counted independently of the engine: the objects with a track segment
+    (``visit_tracks``) within its reach of a vetoed box's outline (independent camera model;
+    the engine's reach for camera-model boxes adds small bounds, so it may count a little more).
+    ``stop_at_refusal``: stop at the first refusal (nothing ages out of the hour during a run,
+    so every later request would be refused too: test_disclosure_budget shows it).
+    """
+    run = BudgetRun()
+    engine = insider._engine
+    quads = detector_quads(0.0)
+    for unix in instants:
+        grid = pointings(unix)
+        counts = [insider.count(unix, length_s, p, True) for p in grid]
+        visit = insider._visit(unix, length_s, *grid[int(np.argmax(counts))], 0.0)
+        engine.call("register_visit", visit)
+        tracks = engine.call("visit_tracks", {"visit_id": visit["visit_id"]})
+        run.visits += 1
+        if not tracks["segments"]:
+            continue
+        segments = np.asarray([s[:5] for s in tracks["segments"]], dtype=float)
+        owners = np.asarray([tracks["candidates"][s[5]] for s in tracks["segments"]])
+        for detector in SCIENCE_DETECTORS:
+            near = segments_hit_quads(segments, quads[detector : detector + 1])
+            if not near.any():
+                continue
+            boxes = lattice(detector, side)
+            before = engine.call("stats")["disclosure"]["revealed_last_hour"]
+            try:
+                answer = engine.call(
+                    "filter_sources",
+                    {
+                        "visit_id": visit["visit_id"],
+                        "detector_id": detector,
+                        "ids": list(range(1, len(boxes) + 1)),
+                        "bboxes": boxes.tolist(),
+                    },
+                )
+            except EngineRpcError as error:
+                if error.code != BUDGET_REFUSAL:
+                    raise
+                run.refused += 1
+                if stop_at_refusal:
+                    return run
+                continue
+            if run.refused:
+                run.answered_after_refusal += 1
+            vetoed = np.ones(len(boxes), dtype=bool)
+            vetoed[np.asarray(answer["allowed"], dtype=np.int64) - 1] = False
+            if vetoed.any():
+                hit = segments_hit_quads(segments[near], box_quads(detector, boxes[vetoed], 0.0))
+                run.disclosed |= {(visit["visit_id"], int(o)) for o in owners[near][hit]}
+            after = engine.call("stats")["disclosure"]["revealed_last_hour"]
+            run.answers.append((before, after, len(run.disclosed)))
+    return run
+
+
+def sun_azimuth_deg(unix: float, lat_deg: float, lon_deg: float) -> float:
+    """The Sun's azimuth (degrees from North through East) from the site; precession ignored
+    (a sunward pointing only needs the side of the sky)."""
+    ra, dec = sky.sun_radec_rad(unix)
+    hour_angle = float(sky.gmst_rad(unix)) + math.radians(lon_deg) - float(ra)
+    lat = math.radians(lat_deg)
+    return (
+        math.degrees(
+            math.atan2(
+                -math.sin(hour_angle) * math.cos(float(dec)),
+                math.cos(lat) * math.sin(float(dec))
+                - math.sin(lat) * math.cos(float(dec)) * math.cos(hour_angle),
+            )
+        )
+        % 360.0
+    )
+
+
+@dataclass(frozen=True)
+class HonestProfile:
+    """How an honest AP night is observed: exposure, cadence and where the telescope points
+    (altitude range; azimuth anywhere, or within ``sunward_deg`` of the Sun's azimuth)."""
+
+    name: str
+    exposure_s: float
+    cadence_s: float
+    altitudes_deg: tuple[float, float]
+    sunward_deg: float | None = None
+
+    def pointing(self, rng: np.random.Generator, sun_azimuth: float) -> tuple[float, float]:
+        # Uniform in sin(altitude): uniform over the sky's area between the two altitudes.
+        low, high = (math.sin(math.radians(a)) for a in self.altitudes_deg)
+        altitude = math.degrees(math.asin(rng.uniform(low, high)))
+        if self.sunward_deg is None:
+            return altitude, float(rng.uniform(0.0, 360.0))
+        return altitude, (sun_azimuth + float(rng.uniform(-1, 1)) * self.sunward_deg) % 360.0
+
+
+#: Honest AP's ways of observing, from the survey's bulk to the lowest it may go: Rubin's
+#: wide-fast-deep visits (30 s, airmass up to ~1.5), the harness's grid of pointings from
+#: 15.5 deg to the zenith, and twilight near the horizon (>= 15 deg) towards the Sun, with 30 s
+#: visits and with 15 s ones at the visit-rate cap (``limits.max_visits_per_hour``).
+HONEST_PROFILES = (
+    HonestProfile("survey: 30 s every 37 s, altitude 40-85 deg", 30.0, 37.0, (40.0, 85.0)),
+    HonestProfile("mixed: 30 s every 37 s, altitude 15-90 deg", 30.0, 37.0, (15.0, 90.0)),
+    HonestProfile(
+        "twilight low: 30 s every 37 s, altitude 15-25 deg, within 90 deg of the Sun's azimuth",
+        30.0,
+        37.0,
+        (15.0, 25.0),
+        90.0,
+    ),
+    HonestProfile(
+        "twilight low, 15 s at the cap: 120 an hour, altitude 15-25 deg, sunward",
+        15.0,
+        30.0,
+        (15.0, 25.0),
+        90.0,
+    ),
+)
+
+
+def rolling_hour_max(visits: list[tuple[float, int]]) -> int:
+    """The most (visit, object) pairs revealed in any hour: ``visits`` are (start, pairs),
+    every visit's pairs distinct from every other's (the budget counts per visit)."""
+    visits = sorted(visits)
+    best, total, first = 0, 0, 0
+    for start, pairs in visits:
+        total += pairs
+        while visits[first][0] <= start - 3600.0:
+            total -= visits[first][1]
+            first += 1
+        best = max(best, total)
+    return best
+
+
+def dark_span(site: dict[str, float], around: float, max_sun_deg: float) -> tuple[float, float]:
+    """The night around ``around`` (a time in it): from when the Sun sinks below
+    ``max_sun_deg`` to when it rises above it, to the minute."""
+    lat, lon = site["latitude_deg"], site["longitude_deg"]
+
+    def dark(t: float) -> bool:
+        return sky.sun_altitude_deg(t, lat, lon) <= max_sun_deg
+
+    start = end = around
+    while dark(start - 60.0):
+        start -= 60.0
+    while dark(end + 60.0):
+        end += 60.0
+    return start, end
+
+
+def honest_night(
+    insider: Insider,
+    profile: HonestProfile,
+    blocks: list[tuple[float, float]],
+    seed: int,
+) -> list[tuple[float, int]]:
+    """(start, pairs revealed) of every visit of ``profile`` over ``blocks`` of (start, end):
+    pairs as the insider counts them (objects whose corridor crosses a science detector: an
+    upper bound of what AP's DIASources reveal, a source on every corridor crossing)."""
+    rng = np.random.default_rng(seed)
+    lat, lon = insider._site["latitude_deg"], insider._site["longitude_deg"]
+    visits = []
+    for begin, end in blocks:
+        t = begin
+        while t + profile.exposure_s <= end:
+            mid = t + profile.exposure_s / 2
+            altitude, azimuth = profile.pointing(rng, sun_azimuth_deg(mid, lat, lon))
+            pointing = altaz_to_icrs(altitude, azimuth, mid, lat, lon)
+            rotation = float(rng.integers(-18, 19)) * 5.0  # rotSkyPos, cached by 5 deg
+            pairs = insider.count(t, profile.exposure_s, pointing, True, rotation)
+            visits.append((t, pairs))
+            t += profile.cadence_s
+    return visits
+
+
 @dataclass
 class Report:
     """Objects located per hour under each set of rules (the figures of docs/reliability.md)."""
@@ -285,6 +510,9 @@ class Report:
     rows: list[tuple[str, float, float]]  # (rules, visits an hour, objects located a visit)
     honest_per_visit: float
     probe_s: float
+    budget: int = 0  # limits.max_revealed_per_hour in force for the budget row
+    budget_run: BudgetRun = field(default_factory=BudgetRun)  # the budget row's run
+    honest_peaks: list[HonestPeak] = field(default_factory=list)
 
     @property
     def per_hour(self) -> list[float]:
@@ -305,6 +533,57 @@ class Report:
         )
         return "\n".join(lines)
 
+    def honest_table(self) -> str:
+        lines = [
+            "| honest AP's night | visits | pairs revealed in the busiest hour | when (Sun) "
+            "| mean an hour | default budget over the peak |",
+            "|---|---|---|---|---|---|",
+        ]
+        default = LimitsConfig().max_revealed_per_hour
+        for peak in self.honest_peaks:
+            lines.append(
+                f"| {peak.profile} | {peak.visits:,} | {peak.busiest_hour} | "
+                f"{peak.sun_deg:.0f} deg | {peak.mean_per_hour:.0f} | "
+                f"{default / max(peak.busiest_hour, 1):.2f}x |"
+            )
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class HonestPeak:
+    """The most (visit, object) pairs honest AP's answers reveal in any hour of a night."""
+
+    profile: str
+    visits: int
+    busiest_hour: int
+    sun_deg: float  # the Sun's altitude at the start of the busiest hour
+    mean_per_hour: float
+
+
+def honest_peaks(
+    insider: Insider,
+    now: float,
+    profiles: tuple[HonestProfile, ...] = HONEST_PROFILES,
+    seed: int = 21,
+) -> list[HonestPeak]:
+    """Each profile observed for the whole night around ``now`` (Sun below
+    ``limits.max_sun_altitude_deg``), and its busiest hour (rolling, to the visit)."""
+    site = insider._site
+    begin, end = dark_span(site, now, LimitsConfig().max_sun_altitude_deg)
+    peaks = []
+    for k, profile in enumerate(profiles):
+        visits = honest_night(insider, profile, [(begin, end)], seed + k)
+        busiest = rolling_hour_max(visits)
+        start = next(
+            t for t, _ in visits if sum(p for u, p in visits if t <= u < t + 3600.0) == busiest
+        )
+        sun = sky.sun_altitude_deg(start, site["latitude_deg"], site["longitude_deg"])
+        total = sum(p for _, p in visits)
+        peaks.append(
+            HonestPeak(profile.name, len(visits), busiest, sun, total * 3600.0 / (end - begin))
+        )
+    return peaks
+
 
 def measure(
     engine: BlockingEngineClient,
@@ -313,8 +592,14 @@ def measure(
     instants: int,
     probe_repeats: int,
     seed: int = 14,
+    budget: int | None = None,
+    honest_nights: bool = False,
 ) -> Report:
-    """The insider's objects located per hour, defence by defence (see the module doc)."""
+    """The insider's objects located per hour, defence by defence (see the module doc).
+
+    ``budget``: the disclosure budget of the last row (default ``limits.max_revealed_per_hour``);
+    ``honest_nights``: also observe whole nights as honest AP (:func:`honest_peaks`).
+    """
     limits = LimitsConfig()
     insider = Insider(engine, site, seed)
     rng = np.random.default_rng(seed)
@@ -374,9 +659,32 @@ def measure(
             footprints.oracle(),
         ),
         (
-            "all defences, a prober without prior knowledge (the best fixed altitude and azimuth)",
+            "all defences but the budget, a prober without prior knowledge (the best fixed "
+            "altitude and azimuth)",
             camera_rate,
             footprints.fixed(),
         ),
     ]
-    return Report(rows, honest.typical(), probe_s)
+
+    # The budget: the oracle's plan played against the engine for an hour of visits (one
+    # every 3,600 / camera_rate s over the past window), lattices on every crossed detector,
+    # until the first refusal; what it was given is counted independently (budget_run).  The
+    # pairs the probes above revealed are still in the engine's hour: the limit is raised by
+    # them, so that the run starts with the whole budget.
+    budget = limits.max_revealed_per_hour if budget is None else budget
+    spent = engine.call("stats")["disclosure"]["revealed_last_hour"]
+    engine.call("configure", {"max_revealed_per_hour": spent + budget})
+    step = 3600.0 / camera_rate
+    hour = [now - limits.past_window_s + k * step for k in range(int(camera_rate))]
+    run = budget_run(insider, hour, visible, shortest, side=40, stop_at_refusal=True)
+    rows.append(
+        (
+            f"+ disclosure budget: at most {budget} (catalog, visit, object) pairs revealed an "
+            "hour, all clients together (the oracle's plan played for an hour, lattices on "
+            "every crossed detector, counted independently)",
+            camera_rate,
+            len(run.disclosed) / camera_rate,
+        )
+    )
+    peaks = honest_peaks(insider, now) if honest_nights else []
+    return Report(rows, honest.typical(), probe_s, budget, run, peaks)

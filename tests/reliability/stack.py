@@ -184,7 +184,9 @@ class ReferenceEngine:
         reference = cls(engine)
         # The same settings the frontend sends, the IERS table included.
         settings = engine_settings(config, load_earth_orientation(time.time()))
-        await reference.client.call("configure", settings)
+        # But no disclosure budget: the reference answers whatever the service under test is
+        # asked (it is the test's oracle, not the service), at any pace.
+        await reference.client.call("configure", {**settings, "max_revealed_per_hour": 1_000_000})
         await reference.client.call(
             "load_catalog",
             {"generation": "reference", "fetched_at_unix": time.time(), "objects": list(records)},
@@ -325,10 +327,16 @@ class ServeSetup:
 
 
 def serve_setup(
-    socket_dir: Path, tmp_path: Path, tls_ca: Any, catalog_size: int, engine_timeout_s: float
+    socket_dir: Path,
+    tmp_path: Path,
+    tls_ca: Any,
+    catalog_size: int,
+    engine_timeout_s: float,
+    limits: dict[str, Any] | None = None,
 ) -> ServeSetup:
     """A frontend configuration like production's, with the `file` source on synthetic objects
-    and a certificate from the test CA (the engine socket in `socket_dir`)."""
+    and a certificate from the test CA (the engine socket in `socket_dir`); ``limits`` adds to
+    :data:`UNLIMITED` (the disclosure budget stays the strict default unless given)."""
     records = demo_records(catalog_size)
     catalog_file = tmp_path / "catalog.json"  # synthetic objects, for the `file` source
     catalog_file.write_text(json.dumps(records))
@@ -347,7 +355,7 @@ def serve_setup(
             "catalog": {"source": "file", "file": catalog_file},
             # The one-telescope rules are on (strict defaults): the site is where it is night.
             "site": night_site(),
-            "limits": UNLIMITED,
+            "limits": {**UNLIMITED, **(limits or {})},
         },
     )
     return ServeSetup(config, records, socket_path, f"https://localhost:{port}")

@@ -18,6 +18,7 @@ detectors with up to 20,000 sources a detector, median 1,000.
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import ssl
 import statistics
@@ -46,7 +47,8 @@ from reliability.workload import (
     plan_visit,
     visit_body,
 )
-from satveto.runtime.config import Config, SiteConfig
+from satveto.engine.rpc import EngineClient
+from satveto.runtime.config import Config, LimitsConfig, SiteConfig
 
 pytest_plugins = ["test_api_fixtures"]  # socket_dir
 
@@ -59,15 +61,49 @@ VISIT_CACHE = scaled(512, 50)  # the long run fills it half-way and then must pl
 SEED = 20261121
 
 
+async def engine_stats(socket_path: Path) -> dict:
+    client = EngineClient(socket_path, timeout_s=30.0, connections=1)
+    try:
+        return await client.call("stats")
+    finally:
+        await client.close()
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
+#: Seconds of night the replay covers (visits 40 s apart), however fast it is replayed.
+NIGHT_S = VISITS * 40.0
+
+
+def replay_budget() -> int:
+    """The disclosure budget for the replay: the strict default per hour of night replayed.
+
+    The budget counts per hour of wall time, and the replay compresses ``NIGHT_S`` of night
+    into minutes: the long run's 200 visits (2.2 hours of night) take well under an hour, so
+    they get the default times the hours replayed; the short run stays at the default.
+    """
+    default = LimitsConfig().max_revealed_per_hour
+    return max(default, math.ceil(default * NIGHT_S / 3600.0))
+
+
 async def test_replay_a_night(
     socket_dir: Path, tmp_path: Path, tls_ca: trustme.CA, client_tls: ssl.SSLContext
 ) -> None:
-    setup = serve_setup(socket_dir, tmp_path, tls_ca, CATALOG, engine_timeout_s=30.0)
+    budget = replay_budget()
+    # The long run's night (2.2 h) began longer ago than the default window admits a current
+    # visit: the window is widened to it (not a test-only switch; the short run keeps 3600 s).
+    window = max(LimitsConfig().past_window_s, NIGHT_S + 900.0)
+    setup = serve_setup(
+        socket_dir,
+        tmp_path,
+        tls_ca,
+        CATALOG,
+        engine_timeout_s=30.0,
+        limits={"max_revealed_per_hour": budget, "past_window_s": window},
+    )
     records, socket_path, config = setup.records, setup.socket_path, setup.config
     engine = await start_engine(
         socket_path, tmp_path / "engine.log", ["--visit-cache-size", str(VISIT_CACHE)]
@@ -89,7 +125,7 @@ async def test_replay_a_night(
         frontend.start()
         async with https_session(client_tls, limit=200) as session:
             await wait_status(session, f"{base}/v1/ready")
-            # The night ends 10 minutes ago: every exposure inside limits.past_window_s.
+            # The night ends 10 minutes ago: every exposure inside the past window.
             start = mjd_of(time.time() - 600.0 - VISITS * 40.0)
             pointings = await geo_pointings(socket_path, records, start, 20)
             assert pointings, "no GEO object above the horizon in the demo catalog"
@@ -137,6 +173,8 @@ async def test_replay_a_night(
             rss["after"] = (rss_mib(engine.pid), rss_mib(frontend.pid))
             hwm = (kib(engine.pid, "VmHWM") / 1024.0, kib(frontend.pid, "VmHWM") / 1024.0)
             stats = (await reference.client.call("stats"))["visits"]
+            # What the answers revealed (the engine's exact count, on its own socket).
+            revealed = (await engine_stats(socket_path))["disclosure"]["revealed_last_hour"]
     finally:
         frontend.stop()
         engine.stop()
@@ -163,11 +201,16 @@ async def test_replay_a_night(
             ),
             f"VmHWM: engine {hwm[0]:.0f} MiB, frontend {hwm[1]:.0f} MiB",
             f"reference engine: {stats['sources_checked']} sources checked",
+            f"disclosure: {revealed} (visit, object) pairs revealed over {NIGHT_S / 3600:.2f} h "
+            f"of night replayed in {elapsed / 60:.1f} min ({NIGHT_S / elapsed:.0f}x real time): "
+            f"{revealed * 3600 / NIGHT_S:.0f} an hour of night; budget {budget} "
+            "(limits.max_revealed_per_hour, scaled to the night replayed)",
         ],
     )
-    assert errors == []
+    assert errors == []  # no budget refusal either
     assert wrong == 0
     assert vetoed > 0
+    assert revealed > 0
     if SOAK:
         # Once the visit cache is full the engine must not grow (20 % for allocator noise),
         # and the frontend holds nothing per visit beyond its bounded registry.

@@ -46,6 +46,7 @@ KNOWN_CODES = {
     "unknown_visit",
     "visit_conflict",
     "resource_exhausted",
+    "disclosure_budget_exhausted",  # filter_sources once the answers revealed the hour's budget
 }
 HOSTILE: list[Any] = [
     None,

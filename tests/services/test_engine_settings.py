@@ -60,3 +60,10 @@ def test_settings_carry_every_tolerance_key_the_engine_knows() -> None:
 def test_settings_carry_the_largest_sky_corner_footprint() -> None:
     config = api_config((Path("c"), Path("k")), Path("s"), limits={"max_footprint_deg": 0.2})
     assert engine_settings(config)["max_footprint_deg"] == 0.2
+
+
+def test_settings_carry_the_disclosure_budget() -> None:
+    default = api_config((Path("c"), Path("k")), Path("s"))
+    assert engine_settings(default)["max_revealed_per_hour"] == 300
+    config = api_config((Path("c"), Path("k")), Path("s"), limits={"max_revealed_per_hour": 4000})
+    assert engine_settings(config)["max_revealed_per_hour"] == 4000

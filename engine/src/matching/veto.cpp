@@ -18,23 +18,52 @@ std::array<geometry::Vec2, 4> pixel_corners(const geometry::BBox& b) {
     return {{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}};
 }
 
-bool quad_on_track(const Quad& quad, double bow, const VisitTracks& visit, std::span<const std::uint32_t> segments) {
+// A footprint's quadrilateral with its centre and radius, tried against track segments.
+class QuadProbe {
+public:
+    explicit QuadProbe(const Quad& quad) : quad_(quad) {
+        centre_ = {(quad[0].x + quad[1].x + quad[2].x + quad[3].x) / 4,
+                   (quad[0].y + quad[1].y + quad[2].y + quad[3].y) / 4};
+        for (const Point& p : quad) radius_ = std::max(radius_, norm(p - centre_));
+    }
+
     // Source boxes are a few arcseconds across and reaches are tens or hundreds: the distance
     // from the box's centre, give or take the box's radius, settles nearly every segment; the
     // exact segment-to-quadrilateral distance is needed only in the band between.
-    const Point centre{(quad[0].x + quad[1].x + quad[2].x + quad[3].x) / 4,
-                       (quad[0].y + quad[1].y + quad[2].y + quad[3].y) / 4};
-    double radius = 0.0;
-    for (const Point& p : quad) radius = std::max(radius, norm(p - centre));
-    for (std::uint32_t s : segments) {
-        const TrackSegment& seg = visit.segments[s];
-        const double reach = seg.reach + bow;
-        const double d = point_segment_distance(centre, seg.a, seg.b);
-        if (d <= reach - radius) return true;   // the whole box is within reach
-        if (d > reach + radius) continue;       // no part of it is
-        if (segment_quad_distance(seg.a, seg.b, quad) <= reach) return true;
+    bool within(const TrackSegment& seg, double reach) const {
+        const double d = point_segment_distance(centre_, seg.a, seg.b);
+        if (d <= reach - radius_) return true;  // the whole box is within reach
+        if (d > reach + radius_) return false;  // no part of it is
+        return segment_quad_distance(seg.a, seg.b, quad_) <= reach;
     }
-    return false;
+
+private:
+    Quad quad_;
+    Point centre_{};
+    double radius_ = 0.0;
+};
+
+// The position in `segments` of the first segment whose reach (plus `bow`) takes in the quad,
+// or segments.size() when none does; with `revealed`, the candidates of that segment and of
+// every later one that also reaches it are marked (segments of candidates already marked are
+// skipped: a vetoed box costs at most what an allowed one does).
+std::size_t quad_on_track(const Quad& quad, double bow, const VisitTracks& visit, std::span<const std::uint32_t> segments,
+                          Revealed* revealed) {
+    const QuadProbe probe(quad);
+    for (std::size_t k = 0; k < segments.size(); ++k) {
+        const TrackSegment& seg = visit.segments[segments[k]];
+        if (!probe.within(seg, seg.reach + bow)) continue;
+        if (revealed != nullptr) {
+            revealed->mark(seg.candidate);
+            for (std::size_t j = k + 1; j < segments.size(); ++j) {
+                const TrackSegment& other = visit.segments[segments[j]];
+                if (!revealed->marked(other.candidate) && probe.within(other, other.reach + bow))
+                    revealed->mark(other.candidate);
+            }
+        }
+        return k;
+    }
+    return segments.size();
 }
 
 // Pixel (0-based) -> the visit's tangent plane under a TAN WCS.  Both are gnomonic projections,
@@ -82,21 +111,35 @@ private:
     double h_[3][3];
 };
 
-bool annulus_on_track(const geometry::RadiusRange& radii, double bow, const VisitTracks& visit,
-                      std::span<const std::uint32_t> segments) {
-    for (std::uint32_t s : segments) {
-        const TrackSegment& seg = visit.segments[s];
+// As quad_on_track, for the rotation-agnostic rule: a segment whose radius range, widened by
+// its reach, meets the annulus.
+std::size_t annulus_on_track(const geometry::RadiusRange& radii, double bow, const VisitTracks& visit,
+                             std::span<const std::uint32_t> segments, Revealed* revealed) {
+    auto within = [&](const TrackSegment& seg) {
         const double reach = seg.reach + bow;
-        if (seg.r_max >= radii.min - reach && seg.r_min <= radii.max + reach) return true;
+        return seg.r_max >= radii.min - reach && seg.r_min <= radii.max + reach;
+    };
+    for (std::size_t k = 0; k < segments.size(); ++k) {
+        const TrackSegment& seg = visit.segments[segments[k]];
+        if (!within(seg)) continue;
+        if (revealed != nullptr) {
+            revealed->mark(seg.candidate);
+            for (std::size_t j = k + 1; j < segments.size(); ++j) {
+                const TrackSegment& other = visit.segments[segments[j]];
+                if (!revealed->marked(other.candidate) && within(other)) revealed->mark(other.candidate);
+            }
+        }
+        return k;
     }
-    return false;
+    return segments.size();
 }
 
 }  // namespace
 
 std::vector<char> veto_boxes(const VisitTracks& visit, const geometry::Detector& detector,
-                             std::span<const geometry::BBox> boxes, const geometry::TanWcs* wcs) {
+                             std::span<const geometry::BBox> boxes, const geometry::TanWcs* wcs, Revealed* revealed) {
     std::vector<char> vetoed(boxes.size(), visit.veto_everything ? 1 : 0);
+    if (visit.veto_everything && revealed != nullptr && !boxes.empty()) revealed->mark_all();
     if (visit.veto_everything || visit.segments.empty()) return vetoed;
 
     // With a WCS the detector's placement comes from the WCS, not the camera model: the
@@ -145,15 +188,16 @@ std::vector<char> veto_boxes(const VisitTracks& visit, const geometry::Detector&
             const auto corners = pixel_corners(boxes[i]);
             for (int c = 0; c < 4; ++c) in_front = in_front && to_tangent->map(corners[c], quad[c]);
             // A box that does not face the boresight cannot be judged: veto it (fail safe).
-            vetoed[i] = !in_front || quad_on_track(quad, 0.0, visit, suspects);
+            vetoed[i] = !in_front || quad_on_track(quad, 0.0, visit, suspects, revealed) < suspects.size();
         } else if (visit.params.rotation_deg) {
             const geometry::Quad fa = geometry::bbox_field_angle_corners(detector, boxes[i]);
             Quad quad;
             for (int c = 0; c < 4; ++c) quad[c] = geometry::field_angle_to_tangent(fa[c], rotation_rad);
-            vetoed[i] = quad_on_track(quad, bow, visit, suspects);
+            vetoed[i] = quad_on_track(quad, bow, visit, suspects, revealed) < suspects.size();
         } else {
             const geometry::Quad fa = geometry::bbox_field_angle_corners(detector, boxes[i]);
-            vetoed[i] = annulus_on_track(geometry::field_angle_radius_range(fa), bow, visit, suspects);
+            vetoed[i] = annulus_on_track(geometry::field_angle_radius_range(fa), bow, visit, suspects, revealed) <
+                        suspects.size();
         }
     }
     return vetoed;

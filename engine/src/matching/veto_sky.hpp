@@ -4,6 +4,7 @@
 #include "geometry/camera.hpp"
 #include "geometry/sky_quad.hpp"
 #include "geometry/tan_wcs.hpp"
+#include "matching/veto.hpp"
 #include "matching/visit.hpp"
 
 #include <cstdint>
@@ -20,8 +21,10 @@ namespace satveto::matching {
 // - everything, when the visit is marked veto_everything.
 // The hull is exact for convex, well-ordered corners and contains the quadrilateral for any
 // other order (geometry/sky_quad.hpp): never less than the true footprint is vetoed.
+// With `revealed`, the candidates whose corridors veto a footprint are marked (veto.hpp);
+// denied footprints reveal nothing.
 std::vector<char> veto_sky_quads(const VisitTracks& visit, std::span<const geometry::SkyQuad> quads,
-                                 double max_footprint_rad);
+                                 double max_footprint_rad, Revealed* revealed = nullptr);
 
 // The footprints of one filter_sources request, each list with the index of its source.
 struct Footprints {
@@ -32,9 +35,10 @@ struct Footprints {
 };
 
 // One flag per source (`sources` of them), true when it is not allowed: boxes through
-// veto_boxes (camera model or `wcs`), sky corners through veto_sky_quads.
+// veto_boxes (camera model or `wcs`), sky corners through veto_sky_quads; with `revealed`,
+// the candidates whose corridors veto any of them.
 std::vector<char> veto_footprints(const VisitTracks& visit, const geometry::Detector& detector,
                                   const Footprints& footprints, std::uint32_t sources, const geometry::TanWcs* wcs,
-                                  double max_footprint_rad);
+                                  double max_footprint_rad, Revealed* revealed = nullptr);
 
 }  // namespace satveto::matching

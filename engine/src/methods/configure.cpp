@@ -15,7 +15,8 @@ using rpc::Params;
 using rpc::ResultPacker;
 
 void configure(EngineState& state, const Params& params, ResultPacker& out) {
-    params.reject_unknown({"tolerance", "site", "max_footprint_deg", "earth_orientation", "require_sunlit"});
+    params.reject_unknown(
+        {"tolerance", "site", "max_footprint_deg", "earth_orientation", "require_sunlit", "max_revealed_per_hour"});
     auto settings = std::make_shared<MatchingSettings>(*state.matching());
     if (params.has("tolerance")) {
         const Params t = params.sub("tolerance");
@@ -56,6 +57,12 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
     }
     if (params.has("earth_orientation")) settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));
     if (params.has("require_sunlit")) settings->require_sunlit = read_bool(params, "require_sunlit");
+    if (params.has("max_revealed_per_hour")) {
+        const std::uint64_t limit = params.require_uint("max_revealed_per_hour");
+        if (limit < 1 || limit > max_max_revealed_per_hour)
+            params.fail("max_revealed_per_hour", "must be between 1 and 1000000");
+        settings->max_revealed_per_hour = limit;
+    }
     state.set_matching(std::move(settings));
     out.pack_map(0);
 }

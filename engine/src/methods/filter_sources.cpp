@@ -26,6 +26,14 @@ using rpc::Params;
 using rpc::ResultPacker;
 using rpc::RpcError;
 
+[[noreturn]] void budget_spent() {
+    // No figure in the message: the count and the limit are the operator's (stats), and a
+    // refusal must say nothing a client could not tell from its own earlier answers.
+    throw RpcError(rpc::code::disclosure_budget_exhausted,
+                   "max_revealed_per_hour: the answers of the last hour revealed as many catalogued objects as the "
+                   "disclosure budget allows; no answer until the oldest fall out of the hour");
+}
+
 // An id element of an array, in [0, rules::id_max]; its name ("ids[7]") is only built when it
 // is wrong, since a request carries up to 10^5 sources.
 std::int64_t id_at(const msgpack::object& array, std::size_t i, std::string_view array_name) {
@@ -126,12 +134,24 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
             throw RpcError(rpc::code::invalid_params, *problem);
     }
 
+    // The budget is looked at before the veto's work (a spent budget costs the engine nothing
+    // per request) and decided after it; neither look depends on this request's sources.
+    const std::uint64_t budget = context.state.matching()->max_revealed_per_hour;
+    if (context.disclosure.refuses(DisclosureBudget::Clock::now(), budget)) budget_spent();
+
     const auto veto_started = std::chrono::steady_clock::now();
     const double max_footprint_rad = context.state.matching()->max_footprint_deg * common::deg;
-    const std::vector<char> vetoed =
-        matching::veto_footprints(*visit, *detector, footprints, n, wcs ? &*wcs : nullptr, max_footprint_rad);
+    matching::Revealed revealed(visit->candidate_ids.size());
+    const std::vector<char> vetoed = matching::veto_footprints(*visit, *detector, footprints, n, wcs ? &*wcs : nullptr,
+                                                               max_footprint_rad, &revealed);
     context.counters.veto_us += static_cast<std::uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - veto_started).count());
+    std::vector<RevealedPair> pairs;
+    pairs.reserve(revealed.candidates().size());
+    const std::uint64_t catalog = catalog_key(visit->params.catalog);
+    for (std::uint32_t c : revealed.candidates())
+        pairs.push_back({catalog, visit->params.visit_id, visit->candidate_ids[c]});
+    if (!context.disclosure.admit(pairs, DisclosureBudget::Clock::now(), budget)) budget_spent();
     std::uint32_t allowed = 0;
     for (char v : vetoed) allowed += v ? 0 : 1;
     context.counters.sources_checked += n;

@@ -20,6 +20,7 @@ inline constexpr std::string_view message_too_large = "message_too_large";
 inline constexpr std::string_view no_catalog = "no_catalog";
 inline constexpr std::string_view unknown_visit = "unknown_visit";
 inline constexpr std::string_view visit_conflict = "visit_conflict";
+inline constexpr std::string_view disclosure_budget_exhausted = "disclosure_budget_exhausted";
 inline constexpr std::string_view resource_exhausted = "resource_exhausted";
 inline constexpr std::string_view internal = "internal";
 }  // namespace code

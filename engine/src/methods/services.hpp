@@ -3,6 +3,7 @@
 #pragma once
 
 #include "state/background_precompute.hpp"
+#include "state/disclosure_budget.hpp"
 #include "state/ephemeris_keeper.hpp"
 #include "state/state.hpp"
 #include "state/visit_cache.hpp"
@@ -30,6 +31,7 @@ struct EngineServices {
     VisitCache visits;
     VisitCounters visit_counters;
     EphemerisKeeper keeper;  // started by main(); unit tests may leave it idle
+    DisclosureBudget disclosure;
     BackgroundPrecompute precompute;  // last: its worker stops first, before what jobs use
 };
 
@@ -40,6 +42,7 @@ struct VisitContext {
     EphemerisKeeper& keeper;
     VisitCounters& counters;
     BackgroundPrecompute& precompute;
+    DisclosureBudget& disclosure;  // one per engine: every client and catalog
 };
 
 }  // namespace satveto::engine

@@ -41,9 +41,18 @@ void stats(const EngineServices& services, const std::function<void(ResultPacker
     params.reject_unknown({});
     const EngineState& state = services.state;
     const std::shared_ptr<const catalog::Catalog> catalog = state.catalog();
-    out.pack_map(7);
+    out.pack_map(8);
     out.pack("visits");
     pack_visit_stats(services, out);
+    // Exact, on the engine's own socket only: the frontend's /metrics shows a coarse bucket.
+    out.pack("disclosure");
+    out.pack_map(3);
+    out.pack("revealed_last_hour");
+    out.pack(services.disclosure.revealed(DisclosureBudget::Clock::now()));
+    out.pack("max_revealed_per_hour");
+    out.pack(state.matching()->max_revealed_per_hour);
+    out.pack("refusals");
+    out.pack(services.disclosure.refusals());
     out.pack("instance_id");
     out.pack(state.instance_id());
     out.pack("uptime_s");

@@ -44,7 +44,7 @@ void register_methods(Dispatcher& dispatcher, EngineServices& services, const Co
     auto visit_method = [&services](void (*method)(VisitContext&, const Params&, ResultPacker&)) {
         return [&services, method](const Params& p, ResultPacker& out) {
             VisitContext context{services.state, services.visits, services.keeper, services.visit_counters,
-                                 services.precompute};
+                                 services.precompute, services.disclosure};
             method(context, p, out);
         };
     };

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "catalog/catalog_set.hpp"
+#include "state/disclosure_budget.hpp"
 #include "frames/frames.hpp"
 #include "matching/sky_field.hpp"
 #include "matching/tolerance.hpp"
@@ -29,6 +30,8 @@ struct MatchingSettings {
     std::shared_ptr<const frames::EarthOrientation> earth_orientation =
         std::make_shared<const frames::EarthOrientation>();
     bool require_sunlit = false;  // configure's `require_sunlit` (matching/shadow.hpp)
+    // configure's `max_revealed_per_hour` (state/disclosure_budget.hpp); strict until told.
+    std::uint64_t max_revealed_per_hour = default_max_revealed_per_hour;
 };
 
 class EngineState {

@@ -166,6 +166,11 @@ class LimitsConfig:
     # The largest span of one sky-corner footprint; larger ones (and ones outside the field) are
     # left out of the allow list.  0.35 deg lets a streak piece covering a whole detector through.
     max_footprint_deg: float = 0.35
+    # The disclosure budget (docs/design.md "Security model"): distinct (catalog, visit, object)
+    # pairs the answers of the last hour may reveal, every client and catalog together; enforced
+    # by the engine, which refuses every answer (503) once it is spent.  Not a test-only switch:
+    # an operator raises it for a planned reprocessing campaign (docs/operations.md).
+    max_revealed_per_hour: int = 300
 
     def check(self) -> None:
         _require_range("limits.max_sources", self.max_sources, 1, 10_000_000)
@@ -181,6 +186,7 @@ class LimitsConfig:
         _require_range("limits.max_sun_altitude_deg", self.max_sun_altitude_deg, -90.0, 90.0)
         _require_range("limits.rate_per_s", self.rate_per_s, 0.001, 1e6)
         _require_range("limits.burst", self.burst, 1, 1_000_000)
+        _require_range("limits.max_revealed_per_hour", self.max_revealed_per_hour, 1, 1_000_000)
 
 
 #: Catalog sources under which the test-only switches of ``limits`` may be turned off.

@@ -7,6 +7,7 @@ label whose value comes from a request or the catalog.
 
 from __future__ import annotations
 
+import math
 from contextvars import ContextVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -122,6 +123,21 @@ class Metrics:
             ["client", "rule"],
             registry=r,
         )
+        # The disclosure budget (docs/design.md "Security model"): refusals, and how much of it
+        # the last hour used as a quarter bucket only: the exact count, scraped between two
+        # requests, would tell how many objects one answer revealed.
+        self.disclosure_budget_refusals = Counter(
+            "satveto_disclosure_budget_refusals",
+            "DIASource requests refused because the disclosure budget was spent",
+            registry=r,
+        )
+        self.disclosure_budget_used = Gauge(
+            "satveto_disclosure_budget_used_ratio",
+            "Share of limits.max_revealed_per_hour used in the last hour, rounded down to a "
+            "quarter (0, 0.25, 0.5, 0.75, 1); NaN until the engine is first asked",
+            registry=r,
+        )
+        self.disclosure_budget_used.set(math.nan)
         self.peer_forwards = Counter(
             "satveto_peer_forwards",
             "Visit registrations forwarded to peers (server.peers), by outcome",
@@ -140,6 +156,13 @@ def rounded_size(count: int) -> int:
         return count
     unit = int(10 ** (len(str(count)) - 2))
     return count // unit * unit
+
+
+def budget_bucket(revealed: int, limit: int) -> float:
+    """The share ``revealed / limit`` rounded down to a quarter, at most 1."""
+    if limit <= 0:
+        return 1.0
+    return min(4, revealed * 4 // limit) / 4
 
 
 #: Distinct client labels kept at most; further addresses share the label "other".

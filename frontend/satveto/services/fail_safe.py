@@ -35,7 +35,7 @@ from satveto.answer_check import check_echo as check_echo
 from satveto.answer_check import checked_allow_list as checked_allow_list
 from satveto.answer_check import is_ordered_subset as is_ordered_subset
 from satveto.engine.rpc import EngineError, EngineRpcError, EngineUnavailable
-from satveto.errors import ApiError
+from satveto.errors import DISCLOSURE_BUDGET_CODE, ApiError
 
 log = logging.getLogger("satveto.veto")
 
@@ -47,14 +47,20 @@ class Refusal:
     status: int
     code: str
     message: str | None  # None: the engine's own message, which names the field
+    headers: Mapping[str, str] | None = None
 
     def error(self, engine_message: str = "") -> ApiError:
         message = self.message if self.message is not None else engine_message
-        return ApiError(self.status, self.code, message)
+        headers = dict(self.headers) if self.headers is not None else None
+        return ApiError(self.status, self.code, message, headers)
 
 
 #: The engine unreachable, crashed, closed the connection or slower than engine.timeout_s.
 UNAVAILABLE = "unavailable"
+
+#: Retry-After of a disclosure-budget refusal (seconds).  Fixed: the moment the budget reopens
+#: would tell when the oldest counted answers were given, which may be another client's.
+BUDGET_RETRY_AFTER_S = 60
 
 #: Engine failure -> HTTP answer.  Keys are the engine's error codes (protocol/README.md) and
 #: UNAVAILABLE; a code missing here is answered with ENGINE_FAILED.
@@ -69,6 +75,15 @@ ENGINE_ERRORS: dict[str, Refusal] = {
         409, "visit_conflict", "The visit is registered with different parameters."
     ),
     "no_catalog": Refusal(503, "no_catalog", "No satellite catalog is loaded."),
+    # A service-wide, temporary refusal (not the client's doing, so not a 429), never a list.
+    DISCLOSURE_BUDGET_CODE: Refusal(
+        503,
+        DISCLOSURE_BUDGET_CODE,
+        "The disclosure budget (limits.max_revealed_per_hour) is spent: the answers of the last "
+        "hour revealed as many catalogued objects as it allows. No allow list until the oldest "
+        "age out of the hour.",
+        {"Retry-After": str(BUDGET_RETRY_AFTER_S)},
+    ),
 }
 #: The freshness gate's own finding; the engine has no such code.
 CATALOG_TOO_OLD = Refusal(

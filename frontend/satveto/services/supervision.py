@@ -25,7 +25,7 @@ from typing import Any
 
 from satveto.engine.rpc import EngineClient, EngineError, EngineRpcError
 from satveto.models import Visit
-from satveto.runtime.metrics import Metrics, rounded_size
+from satveto.runtime.metrics import Metrics, budget_bucket, rounded_size
 from satveto.services.catalog import CatalogService
 from satveto.services.engine_calls import timed_call
 from satveto.services.fail_safe import Freshness, catalog_age_s, freshness
@@ -63,6 +63,7 @@ class EngineSupervisor:
         reload_backoff_s: float = 10.0,
         engine_settings: dict[str, Any] | None = None,
         on_catalog_lost: Callable[[], object] | None = None,
+        budget_interval_s: float = 30.0,
     ) -> None:
         self._engine = engine
         self._catalog = catalog
@@ -83,6 +84,9 @@ class EngineSupervisor:
         self.on_catalog_lost = on_catalog_lost
         self._stale_reported = False
         self._state: EngineStatus | None = None
+        # The disclosure-budget gauge is refreshed from the engine's `stats` this often.
+        self._budget_interval_s = budget_interval_s
+        self._budget_due_at = 0.0
         self._seen_instance: str | None = None
         self._synced_instance: str | None = None  # reloaded and visits re-registered
         self._next_sync_at = 0.0
@@ -120,7 +124,23 @@ class EngineSupervisor:
     async def _run(self) -> None:
         while True:
             await self.poll()
+            if time.monotonic() >= self._budget_due_at:
+                self._budget_due_at = time.monotonic() + self._budget_interval_s
+                await self.refresh_budget_gauge()
             await asyncio.sleep(self._interval_s)
+
+    async def refresh_budget_gauge(self) -> None:
+        """The disclosure budget's use, from the engine's exact count, as a quarter bucket
+        (satveto.runtime.metrics.budget_bucket); NaN when the engine cannot say."""
+        try:
+            stats = await timed_call(self._engine, self._metrics, "stats", {})
+            disclosure = stats["disclosure"]
+            bucket = budget_bucket(
+                int(disclosure["revealed_last_hour"]), int(disclosure["max_revealed_per_hour"])
+            )
+        except (EngineError, KeyError, TypeError, ValueError):
+            bucket = math.nan
+        self._metrics.disclosure_budget_used.set(bucket)
 
     # --- pinging -----------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from satveto.engine.rpc import EngineClient, EngineError, EngineRpcError
-from satveto.errors import ApiError
+from satveto.errors import DISCLOSURE_BUDGET_CODE, ApiError
 from satveto.models import DiaSourceRequest, Visit
 from satveto.runtime.metrics import Metrics
 from satveto.services.camera_gate import CameraGate, GateRefusal
@@ -171,6 +171,8 @@ class VetoService:
             # The engine's answer names no visit or detector: one call, one answer.
             allowed = checked_allow_list(result, "allowed", request.ids)
         except EngineError as error:
+            if isinstance(error, EngineRpcError) and error.code == DISCLOSURE_BUDGET_CODE:
+                self._metrics.disclosure_budget_refusals.inc()
             raise engine_refusal(error) from None
         except WrongAnswer as error:
             raise _wrong_answer(self._metrics, "filter_sources", error) from None

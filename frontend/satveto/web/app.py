@@ -13,7 +13,7 @@ from aiohttp.typedefs import Handler, Middleware
 from satveto.astro.earth_orientation import EarthOrientationData, load_earth_orientation
 from satveto.catalog.sources import CatalogSource
 from satveto.engine.rpc import EngineClient
-from satveto.errors import ApiError
+from satveto.errors import DISCLOSURE_BUDGET_CODE, ApiError
 from satveto.runtime.config import Config, check_test_switches
 from satveto.runtime.metrics import CURRENT_CLIENT, Metrics
 from satveto.services.camera_gate import CameraGate
@@ -67,7 +67,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
         response = await handler(request)
     except ApiError as error:
         error_code = error.code
-        response = error_response(error.status, error.code, error.message)
+        response = error_response(error.status, error.code, error.message, error.headers)
     except web.HTTPException as error:
         error_code = _http_code(error.status)
         response = http_error_response(error)
@@ -81,7 +81,7 @@ async def request_context(request: web.Request, handler: Handler) -> web.StreamR
     elapsed = time.perf_counter() - started
     response.headers["X-Request-Id"] = request_id
     endpoint = _endpoint(request)
-    if 400 <= response.status < 500:
+    if 400 <= response.status < 500 or error_code in _REFUSALS_5XX:
         # Admission refusals are responses, not raised errors: their code follows the status.
         reason = error_code or _ADMISSION_CODES.get(response.status, _http_code(response.status))
         # A stranger is not given a label of its own: it could fill the capped set.
@@ -112,6 +112,9 @@ def _endpoint(request: web.Request) -> str:
 
 
 _ADMISSION_CODES = {401: "unauthorized", 403: "forbidden", 429: "rate_limited"}
+#: 5xx answers that are refusals all the same, counted per client with the 4xx: a client that
+#: meets a spent disclosure budget is the one an operator wants to see.
+_REFUSALS_5XX = frozenset({DISCLOSURE_BUDGET_CODE})
 
 
 def _http_code(status: int) -> str:
@@ -137,8 +140,9 @@ def admission_middlewares(config: Config) -> list[Middleware]:
 def engine_settings(
     config: Config, earth_orientation: EarthOrientationData | None = None
 ) -> dict[str, Any]:
-    """The `configure` RPC params: the matching tolerance, the site and the largest sky-corner
-    footprint, from this config, and the IERS Earth-orientation table when one was loaded."""
+    """The `configure` RPC params: the matching tolerance, the site, the largest sky-corner
+    footprint and the disclosure budget, from this config, and the IERS Earth-orientation table
+    when one was loaded."""
     m, site = config.matching, config.site
     settings: dict[str, Any] = {
         "tolerance": {
@@ -156,6 +160,7 @@ def engine_settings(
             "height_m": site.height_m,
         },
         "max_footprint_deg": config.limits.max_footprint_deg,
+        "max_revealed_per_hour": config.limits.max_revealed_per_hour,
     }
     if earth_orientation is not None and earth_orientation.table is not None:
         settings["earth_orientation"] = earth_orientation.table.to_params()

@@ -28,9 +28,13 @@ log = logging.getLogger("satveto.http")
 CLIENT_CLOSED = 499  # nginx's convention for "the client went away before the answer"
 
 
-def error_response(status: int, code: str, message: str) -> web.Response:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> web.Response:
     """The JSON error body every error answer has, never with an allow list."""
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    return web.json_response(
+        {"error": {"code": code, "message": message}}, status=status, headers=headers
+    )
 
 
 class ClientGone(Exception):
