@@ -56,20 +56,20 @@ struct Element {
 // Synthetic objects (from the demo catalog generator), one per orbit class: LEO debris,
 // a Starlink-like shell, GEO, SSO, a GTO rocket body, OneWeb-like, Molniya.
 constexpr std::array<Element, 7> catalog_objects{{
-    {323, "FUZZ-DEB", "2025-12-31T18:56:07.996834", 12.74691615, 0.0036061, 81.7121, 248.8512, 279.4914,
-     339.5841, 0.00021162, 5.4e-07, 0.0},
-    {430, "FUZZ-LEO", "2025-12-31T15:44:51.186268", 15.2854038, 0.0001731, 53.0206, 160.8674, 80.0733,
-     279.6173, 0.00014419, 8.46e-06, 0.0},
-    {530, "FUZZ-GEO", "2025-12-31T08:48:04.297340", 1.00311456, 0.0003045, 0.0394, 278.9125, 238.8548,
-     357.1218, 6.4336e-06, 4e-07, 0.0},
-    {3309, "FUZZ-SSO", "2025-12-31T06:19:57.306289", 14.20586915, 0.0014158, 98.6865, 192.139, 69.9153,
-     221.5444, 0.00023593, 8.5e-07, 0.0},
-    {8485, "FUZZ-GTO", "2025-12-31T13:14:08.236164", 2.27431163, 0.72958, 17.4569, 74.2969, 334.7461,
-     125.6862, 0.00018433, 1.91e-06, 0.0},
-    {12586, "FUZZ-POLAR", "2025-12-31T17:18:27.148087", 13.15655225, 0.0002786, 87.8977, 195.1961,
-     278.0969, 318.8484, 0.00017982, -7e-08, 0.0},
-    {67403, "FUZZ-HEO", "2025-12-31T02:50:18.042626", 2.00389056, 0.7362472, 63.5357, 152.0907, 262.339,
-     75.5112, 7.7919e-05, 9e-07, 0.0},
+    {323, "FUZZ-DEB", "2025-12-31T18:56:07.996834", 12.74691615, 0.0036061, 81.7121, 248.8512, 279.4914, 339.5841,
+     0.00021162, 5.4e-07, 0.0},
+    {430, "FUZZ-LEO", "2025-12-31T15:44:51.186268", 15.2854038, 0.0001731, 53.0206, 160.8674, 80.0733, 279.6173,
+     0.00014419, 8.46e-06, 0.0},
+    {530, "FUZZ-GEO", "2025-12-31T08:48:04.297340", 1.00311456, 0.0003045, 0.0394, 278.9125, 238.8548, 357.1218,
+     6.4336e-06, 4e-07, 0.0},
+    {3309, "FUZZ-SSO", "2025-12-31T06:19:57.306289", 14.20586915, 0.0014158, 98.6865, 192.139, 69.9153, 221.5444,
+     0.00023593, 8.5e-07, 0.0},
+    {8485, "FUZZ-GTO", "2025-12-31T13:14:08.236164", 2.27431163, 0.72958, 17.4569, 74.2969, 334.7461, 125.6862,
+     0.00018433, 1.91e-06, 0.0},
+    {12586, "FUZZ-POLAR", "2025-12-31T17:18:27.148087", 13.15655225, 0.0002786, 87.8977, 195.1961, 278.0969, 318.8484,
+     0.00017982, -7e-08, 0.0},
+    {67403, "FUZZ-HEO", "2025-12-31T02:50:18.042626", 2.00389056, 0.7362472, 63.5357, 152.0907, 262.339, 75.5112,
+     7.7919e-05, 9e-07, 0.0},
 }};
 
 void pack_element(msgpack::packer<msgpack::sbuffer>& p, const Element& o) {
@@ -123,9 +123,9 @@ const msgpack::sbuffer& load_catalog_request() {
 
 bool known_code(std::string_view code) {
     namespace c = rpc::code;
-    for (std::string_view k : {c::invalid_request, c::unknown_method, c::invalid_params, c::message_too_large,
-                               c::no_catalog, c::unknown_visit, c::visit_conflict, c::resource_exhausted,
-                               c::disclosure_budget_exhausted})
+    for (std::string_view k :
+         {c::invalid_request, c::unknown_method, c::invalid_params, c::message_too_large, c::no_catalog,
+          c::unknown_visit, c::visit_conflict, c::resource_exhausted, c::disclosure_budget_exhausted})
         if (code == k) return true;
     return false;
 }
@@ -163,8 +163,8 @@ struct Engine {
     Engine() : state(1), services(state, 4) {
         rpc::register_methods(dispatcher, services, connections);
         const msgpack::sbuffer& load = load_catalog_request();
-        const msgpack::sbuffer reply = dispatcher.handle(
-            std::span(reinterpret_cast<const std::uint8_t*>(load.data()), load.size()));
+        const msgpack::sbuffer reply =
+            dispatcher.handle(std::span(reinterpret_cast<const std::uint8_t*>(load.data()), load.size()));
         msgpack::object_handle handle = msgpack::unpack(reply.data(), reply.size());
         if (!handle.get().via.array.ptr[2].is_nil()) violated("the fixed catalog did not load");
     }
@@ -193,9 +193,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         while (more && !pending.empty()) {
             const auto status = framer.scan(pending);
             switch (status) {
-                case rpc::MessageFramer::Status::need_more:
-                    more = false;
-                    break;
+                case rpc::MessageFramer::Status::need_more: more = false; break;
                 case rpc::MessageFramer::Status::complete: {
                     const std::size_t n = framer.message_size();
                     if (n == 0 || n > pending.size()) violated("framer reported an impossible size");
@@ -208,10 +206,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                 case rpc::MessageFramer::Status::too_large:
                 case rpc::MessageFramer::Status::malformed: {
                     const bool too_large = status == rpc::MessageFramer::Status::too_large;
-                    check_response(rpc::error_response(rpc::peek_request_msgid(pending),
-                                                       too_large ? rpc::code::message_too_large
-                                                                 : rpc::code::invalid_request,
-                                                       "refused"));
+                    check_response(rpc::error_response(
+                        rpc::peek_request_msgid(pending),
+                        too_large ? rpc::code::message_too_large : rpc::code::invalid_request, "refused"));
                     return 0;  // the server closes the connection
                 }
             }

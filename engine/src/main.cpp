@@ -41,9 +41,7 @@ int shutdown_signal_fd() {
 bool apply_hardening(bool require_mlock) {
     if (!engine::forbid_memory_dumps()) common::log_warning("could not disable core dumps");
     switch (engine::lock_memory()) {
-        case engine::LockResult::locked:
-            common::log_info("memory locked (mlockall)");
-            return true;
+        case engine::LockResult::locked: common::log_info("memory locked (mlockall)"); return true;
         case engine::LockResult::skipped_sanitizer:
             common::log_warning("memory not locked: sanitizer build (shadow memory cannot be locked)");
             return !require_mlock;
@@ -67,8 +65,7 @@ int run(const engine::Options& options) {
         return 1;
     }
 
-    const unsigned threads =
-        options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+    const unsigned threads = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
     std::set<uid_t> allowed = options.allowed_uids;
     if (allowed.empty()) allowed.insert(::geteuid());
 

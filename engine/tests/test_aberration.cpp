@@ -120,8 +120,8 @@ TEST_CASE("the star-frame direction agrees with the full ERFA chain within 5 mas
                 omm.mean_anomaly = phase;
                 const auto satellite = sgp4::init_satellite(omm);
                 REQUIRE(satellite);
-                const auto s = sgp4::propagate(*satellite,
-                                               sgp4::minutes_since_epoch(*satellite, frames::mjd_utc_from_tai(mjd_tai)));
+                const auto s = sgp4::propagate(
+                    *satellite, sgp4::minutes_since_epoch(*satellite, frames::mjd_utc_from_tai(mjd_tai)));
                 REQUIRE(s.error == sgp4::ErrorCode::ok);
                 const Vec3 r{s.r_km[0], s.r_km[1], s.r_km[2]}, v{s.v_km_s[0], s.v_km_s[1], s.v_km_s[2]};
                 const Vec3 fast = frame.star_frame_gcrs(r, v, mjd_tai);

@@ -42,16 +42,15 @@ TEST_CASE("build_catalog keeps good records in order and rejects each bad one wi
     msgpack::sbuffer buffer;
     Packer p(buffer);
     p.pack_array(6);
-    pack_record(p, 100001, "2026-11-20T12:00:00.000000", 15.1, 0.001);   // LEO, id beyond 5 digits
-    pack_record(p, 2, "2026-11-19T00:00:00", 1.0027, 0.0002);              // GEO (deep space), oldest
-    pack_record(p, 3, "2026-11-20T00:00:00", 15.0, 1.3);                   // hyperbolic
-    pack_record(p, 2, "2026-11-20T00:00:00", 15.0, 0.01);                  // duplicate id
-    pack_record(p, 5, "not a date", 15.0, 0.01);                           // bad epoch
+    pack_record(p, 100001, "2026-11-20T12:00:00.000000", 15.1, 0.001);  // LEO, id beyond 5 digits
+    pack_record(p, 2, "2026-11-19T00:00:00", 1.0027, 0.0002);           // GEO (deep space), oldest
+    pack_record(p, 3, "2026-11-20T00:00:00", 15.0, 1.3);                // hyperbolic
+    pack_record(p, 2, "2026-11-20T00:00:00", 15.0, 0.01);               // duplicate id
+    pack_record(p, 5, "not a date", 15.0, 0.01);                        // bad epoch
     p.pack("not a record");
     const msgpack::object_handle handle = msgpack::unpack(buffer.data(), buffer.size());
 
-    const satveto::engine::CatalogBuild build =
-        satveto::engine::build_catalog(handle.get(), "gen-7", 1795240000.0, 2);
+    const satveto::engine::CatalogBuild build = satveto::engine::build_catalog(handle.get(), "gen-7", 1795240000.0, 2);
     REQUIRE(build.catalog != nullptr);
     const satveto::catalog::Catalog& catalog = *build.catalog;
     REQUIRE(catalog.objects == 2);

@@ -22,8 +22,8 @@ using satveto::matching::IndexedCone;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 
-void pack_record(Packer& p, std::int64_t id, double mean_motion, double eccentricity, double inclination,
-                 double node, double perigee, double anomaly, double bstar) {
+void pack_record(Packer& p, std::int64_t id, double mean_motion, double eccentricity, double inclination, double node,
+                 double perigee, double anomaly, double bstar) {
     p.pack_map(11);
     p.pack("NORAD_CAT_ID");
     p.pack(id);
@@ -144,8 +144,8 @@ TEST_CASE("cells_near hands over every cone the prefilter keeps, and little else
     // Random directions, and the cube map's own special ones: face centres, edges, corners.
     std::mt19937_64 rng(7);
     std::normal_distribution<double> gauss;
-    std::vector<Vec3> directions{{1, 0, 0}, {0, -1, 0}, {0, 0, 1}, unit({1, 1, 0}), unit({-1, 0, 1}),
-                                 unit({1, -1, 1}), unit({-1, -1, -1}), unit({1, 1e-9, 0})};
+    std::vector<Vec3> directions{{1, 0, 0},        {0, -1, 0},       {0, 0, 1},          unit({1, 1, 0}),
+                                 unit({-1, 0, 1}), unit({1, -1, 1}), unit({-1, -1, -1}), unit({1, 1e-9, 0})};
     for (int i = 0; i < 24; ++i) directions.push_back(unit({gauss(rng), gauss(rng), gauss(rng)}));
     // Prefilter angles: the field alone, a typical visit's, wide corridors, and the whole sky.
     const std::vector<double> reaches{0.03, 0.06, 0.2, 1.0, 2.5, 3.1};

@@ -223,8 +223,7 @@ TEST_CASE("a spent budget refuses every answer, counts nothing, and reopens as p
     REQUIRE(budget.refusals() == 5);
 }
 
-TEST_CASE("the budget's memory stays within the limit and one answer, and its clock never runs back",
-          "[disclosure]") {
+TEST_CASE("the budget's memory stays within the limit and one answer, and its clock never runs back", "[disclosure]") {
     DisclosureBudget budget;
     const auto t0 = DisclosureBudget::Clock::time_point{} + 100h;
     const std::uint64_t limit = 50;

@@ -42,7 +42,8 @@ TEST_CASE("without a table UT1 = UTC with the 0.9 s bound", "[eop]") {
     REQUIRE(s.xp_rad == 0.0);
     // At Rubin (5,510 km from the axis) 0.9 s of rotation is 0.36 km, plus the pole's 0.7".
     const frames::FrameSnapshot frame(61365.25, frames::rubin_site(), none);
-    REQUIRE(frame.site_displacement_km() == Approx(0.9 * 7.2921150e-5 * 5510.0 + M_SQRT2 * 0.7 * arcsec * 6373.0).epsilon(0.01));
+    REQUIRE(frame.site_displacement_km() ==
+            Approx(0.9 * 7.2921150e-5 * 5510.0 + M_SQRT2 * 0.7 * arcsec * 6373.0).epsilon(0.01));
 }
 
 TEST_CASE("UT1 - UTC is interpolated as UT1 - TAI across a leap second", "[eop]") {

@@ -67,19 +67,19 @@ TEST_CASE("every msgpack type is walked correctly") {
     p.pack_uint64(1ULL << 40);
     p.pack_float(1.5f);
     p.pack_double(2.5);
-    p.pack(std::string(40, 'x'));        // str8
-    p.pack(std::string(300, 'y'));       // str16
-    p.pack(std::string(70000, 'z'));     // str32
+    p.pack(std::string(40, 'x'));     // str8
+    p.pack(std::string(300, 'y'));    // str16
+    p.pack(std::string(70000, 'z'));  // str32
     p.pack_bin(3);
     p.pack_bin_body("abc", 3);
     p.pack_ext(1, 7);
-    p.pack_ext_body("a", 1);             // fixext1
+    p.pack_ext_body("a", 1);  // fixext1
     p.pack_ext(5, 7);
-    p.pack_ext_body("abcde", 5);         // ext8
+    p.pack_ext_body("abcde", 5);  // ext8
     p.pack_map(1);
     p.pack(1);
     p.pack(2);
-    p.pack_array(20);                    // array16
+    p.pack_array(20);  // array16
     for (int i = 0; i < 20; ++i) p.pack(i);
     p.pack_map(0);
     const std::span bytes(reinterpret_cast<const std::uint8_t*>(buffer.data()), buffer.size());

@@ -24,9 +24,9 @@ TEST_CASE("segment distances", "[matching]") {
     REQUIRE(matching::segment_segment_distance({0, -1}, {0, 1}, {-1, 0}, {1, 0}) == 0.0);  // crossing
     REQUIRE(matching::segment_segment_distance({0, 1}, {1, 1}, {0, 0}, {1, 0}) == Approx(1.0));
     const Quad square{{{0, 0}, {1, 0}, {1, 1}, {0, 1}}};
-    REQUIRE(matching::segment_quad_distance({0.2, 0.2}, {0.4, 0.4}, square) == 0.0);   // inside
-    REQUIRE(matching::segment_quad_distance({-1, 0.5}, {2, 0.5}, square) == 0.0);      // through
-    REQUIRE(matching::segment_quad_distance({2, 0}, {2, 1}, square) == Approx(1.0));   // beside
+    REQUIRE(matching::segment_quad_distance({0.2, 0.2}, {0.4, 0.4}, square) == 0.0);  // inside
+    REQUIRE(matching::segment_quad_distance({-1, 0.5}, {2, 0.5}, square) == 0.0);     // through
+    REQUIRE(matching::segment_quad_distance({2, 0}, {2, 1}, square) == Approx(1.0));  // beside
     REQUIRE(matching::segment_quad_distance({2, 2}, {3, 3}, square) == Approx(std::sqrt(2.0)));
     double r_min = 0, r_max = 0;
     matching::segment_radius_range({-1, 1}, {2, 1}, r_min, r_max);
@@ -64,7 +64,7 @@ TEST_CASE("tolerance model follows docs/design.md", "[matching]") {
     // atan((1 + 2*1.5) km / 1000 km) = 4 mrad, far above the 10" floor.
     REQUIRE(t.corridor_rad(1.5, 1000.0) == Approx(std::atan(4.0 / 1000.0)));
     REQUIRE(t.corridor_rad(-1.5, 1000.0) == Approx(std::atan(4.0 / 1000.0)));  // epoch after the visit
-    REQUIRE(t.corridor_rad(0.0, 1e6) == Approx(10 * common::arcsec));        // the floor
+    REQUIRE(t.corridor_rad(0.0, 1e6) == Approx(10 * common::arcsec));          // the floor
     REQUIRE(t.time_pad_s(2.0, 5.5) == Approx((3.0 + 8.0) / 5.5 + 1.0));
 }
 

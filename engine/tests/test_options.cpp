@@ -16,8 +16,7 @@ std::string error_of(std::vector<std::string> args) {
 TEST_CASE("flags are parsed into options") {
     std::string error;
     const auto options = parse_options({"--socket", "/run/x.sock", "--threads", "3", "--allowed-uid", "1000",
-                                        "--allowed-uid", "1001", "--max-message-bytes", "4096",
-                                        "--require-mlock"},
+                                        "--allowed-uid", "1001", "--max-message-bytes", "4096", "--require-mlock"},
                                        error);
     REQUIRE(options.has_value());
     REQUIRE(options->socket_path == "/run/x.sock");

@@ -57,8 +57,8 @@ TEST_CASE("the engine answers the engine_exact vectors with exactly the golden b
         if (name.empty()) continue;
         const std::string request = read_bytes(vectors_dir / (name + ".request.msgpack"));
         const std::string expected = read_bytes(vectors_dir / (name + ".response.msgpack"));
-        const msgpack::sbuffer reply = dispatcher.handle(
-            std::span(reinterpret_cast<const std::uint8_t*>(request.data()), request.size()));
+        const msgpack::sbuffer reply =
+            dispatcher.handle(std::span(reinterpret_cast<const std::uint8_t*>(request.data()), request.size()));
         INFO(name);
         REQUIRE(std::string(reply.data(), reply.size()) == expected);
         ++checked;

@@ -166,8 +166,8 @@ TEST_CASE("require_sunlit leaves out an object dark all visit long and keeps a l
         params.boresight_dec_deg = dec / common::deg;
         const auto table = std::make_shared<const frames::EarthOrientation>();
         const matching::ToleranceModel tolerance;
-        const auto every = matching::precompute_visit(*found, params, tolerance, frames::rubin_site(), table,
-                                                      nullptr, 1, false);
+        const auto every = matching::precompute_visit(*found, params, tolerance, frames::rubin_site(), table, nullptr,
+                                                      1, false);
         const auto sunlit_only = matching::precompute_visit(*found, params, tolerance, frames::rubin_site(), table,
                                                             nullptr, 1, true);
         REQUIRE(every.candidate_ids.size() == 1);  // off by default: vetoed lit or not

@@ -72,9 +72,8 @@ TEST_CASE("convex hull of four corners in every order", "[sky_quad]") {
         REQUIRE(polygon_area(h) == Approx(1.0));  // positive: counter-clockwise
         for (const Vec2& p : square) REQUIRE(has_vertex(h, p));
         ++orders;
-    } while (std::next_permutation(square.begin(), square.end(), [](Vec2 a, Vec2 b) {
-        return a.x < b.x || (a.x == b.x && a.y < b.y);
-    }));
+    } while (std::next_permutation(square.begin(), square.end(),
+                                   [](Vec2 a, Vec2 b) { return a.x < b.x || (a.x == b.x && a.y < b.y); }));
     REQUIRE(orders == 24);
 }
 
@@ -128,7 +127,8 @@ TEST_CASE("convex hull of nearly collinear corners stays a hull", "[sky_quad]") 
         REQUIRE(h.n <= 4);
         REQUIRE(polygon_area(h) >= 0.0);
         for (const Vec2& c : corners)
-            REQUIRE(matching::segment_polygon_distance(c, c, h) <= 1e-11 * size * std::hypot(direction.x, direction.y) + 1e-18);
+            REQUIRE(matching::segment_polygon_distance(c, c, h) <=
+                    1e-11 * size * std::hypot(direction.x, direction.y) + 1e-18);
     }
 }
 
@@ -201,7 +201,8 @@ TEST_CASE("great-circle edges of a sky quad project onto the hull's straight edg
         const double t = i / 10.0;
         frames::Vec3 w{u0[0] * (1 - t) + u1[0] * t, u0[1] * (1 - t) + u1[1] * t, u0[2] * (1 - t) + u1[2] * t};
         const Vec2 m = project(w);  // the normalisation of w cancels in the projection
-        const double off_line = ((b.x - a.x) * (m.y - a.y) - (b.y - a.y) * (m.x - a.x)) / std::hypot(b.x - a.x, b.y - a.y);
+        const double off_line = ((b.x - a.x) * (m.y - a.y) - (b.y - a.y) * (m.x - a.x)) /
+                                std::hypot(b.x - a.x, b.y - a.y);
         REQUIRE(std::fabs(off_line) < 1e-15);
         // And the great-circle point is on the hull's boundary (to rounding).
         REQUIRE(matching::segment_polygon_distance(m, m, p.hull) < 1e-15);
@@ -310,15 +311,15 @@ TEST_CASE("sky quads on a track are vetoed, off it allowed, and the limits deny"
             const matching::VisitTracks v = visit_with_segment(ra0, dec0, 0.01);
             const double h = 2 * arcsec, reach = 25 * arcsec;
             const std::vector<geometry::SkyQuad> quads{
-                square_at(v, 0.0, 0.01, h),                            // on the track
+                square_at(v, 0.0, 0.01, h),                              // on the track
                 square_at(v, 0.0, 0.01 + reach + h - 0.01 * arcsec, h),  // edge just within reach
                 square_at(v, 0.0, 0.01 + reach + h + 0.01 * arcsec, h),  // edge just beyond
-                square_at(v, 0.0, -0.01, h),                           // far
-                square_at(v, 0.0, 0.01, h, {0, 2, 1, 3}),              // bow-tie order, on the track
+                square_at(v, 0.0, -0.01, h),                             // far
+                square_at(v, 0.0, 0.01, h, {0, 2, 1, 3}),                // bow-tie order, on the track
                 square_at(v, 0.0, 0.01 + reach + h - 0.01 * arcsec, h, {0, 2, 1, 3}),
-                square_at(v, 0.0, 0.01, 0.0),                          // zero area: a point on it
-                square_at(v, 0.0, 0.0358 + h, h),                      // beyond the field: denied
-                square_at(v, 0.0, 0.01, 0.15 * deg),                   // 0.42 deg diagonal: denied
+                square_at(v, 0.0, 0.01, 0.0),         // zero area: a point on it
+                square_at(v, 0.0, 0.0358 + h, h),     // beyond the field: denied
+                square_at(v, 0.0, 0.01, 0.15 * deg),  // 0.42 deg diagonal: denied
             };
             const std::vector<char> expected{1, 1, 0, 0, 1, 1, 1, 1, 1};
             const std::vector<char> vetoed = matching::veto_sky_quads(v, quads, 0.35 * deg);

@@ -21,8 +21,8 @@ constexpr double mjd_2017 = 57754.0;  // 2017-01-01T00:00:00 UTC; the leap secon
 }  // namespace
 
 TEST_CASE("TAI - UTC from ERFA's table", "[time]") {
-    REQUIRE(frames::tai_minus_utc_s(61365.25) == 37.0);            // 2026
-    REQUIRE(frames::tai_minus_utc_s(mjd_2017 - 0.5) == 36.0);      // 2016-12-31 noon
+    REQUIRE(frames::tai_minus_utc_s(61365.25) == 37.0);        // 2026
+    REQUIRE(frames::tai_minus_utc_s(mjd_2017 - 0.5) == 36.0);  // 2016-12-31 noon
     REQUIRE(frames::tai_minus_utc_s(mjd_2017) == 37.0);
     REQUIRE((frames::mjd_tai_from_utc(61365.25) - 61365.25) * day_s == Approx(37.0).margin(1e-6));
 }
@@ -110,8 +110,8 @@ double utc_by_hand(double tai_seconds_after_2017) {
 // Star-frame direction of the catalog's object at a TAI instant, with the UTC given by hand.
 frames::Vec3 seen_at(const catalog::Catalog& catalog, const frames::FrameSnapshot& frame, double tai_seconds) {
     const sgp4::Satellite& satellite = catalog.satellites[0];
-    const sgp4::StateVector s =
-        sgp4::propagate(satellite, sgp4::minutes_since_epoch(satellite, utc_by_hand(tai_seconds)));
+    const sgp4::StateVector s = sgp4::propagate(satellite,
+                                                sgp4::minutes_since_epoch(satellite, utc_by_hand(tai_seconds)));
     REQUIRE(s.error == sgp4::ErrorCode::ok);
     return frame.star_frame_gcrs({s.r_km[0], s.r_km[1], s.r_km[2]}, {s.v_km_s[0], s.v_km_s[1], s.v_km_s[2]},
                                  mjd_2017 + tai_seconds / day_s);
@@ -170,8 +170,8 @@ TEST_CASE("a visit whose exposure spans 2016-12-31T23:59:60 UTC is matched in TA
     params.rotation_deg = 0.0;
     const matching::ToleranceModel tolerance;
     const auto no_table = std::make_shared<const frames::EarthOrientation>();
-    const matching::VisitTracks visit =
-        matching::precompute_visit(*catalog, params, tolerance, frames::rubin_site(), no_table, nullptr, 1);
+    const matching::VisitTracks visit = matching::precompute_visit(*catalog, params, tolerance, frames::rubin_site(),
+                                                                   no_table, nullptr, 1);
     REQUIRE(visit.candidate_ids.size() == 1);
     const frames::TangentBasis basis = frames::tangent_basis(ra, dec);
 
@@ -191,7 +191,7 @@ TEST_CASE("a visit whose exposure spans 2016-12-31T23:59:60 UTC is matched in TA
     // The same numbers read as UTC: the exposure moves 37 s earlier and the satellite's true
     // position at the exposure's end is nowhere near the track.
     params.time_scale = frames::TimeScale::utc;
-    const matching::VisitTracks confused =
-        matching::precompute_visit(*catalog, params, tolerance, frames::rubin_site(), no_table, nullptr, 1);
+    const matching::VisitTracks confused = matching::precompute_visit(*catalog, params, tolerance, frames::rubin_site(),
+                                                                      no_table, nullptr, 1);
     REQUIRE(beyond_reach(confused, basis, seen_at(*catalog, frame, end_s)) > 0.0);
 }

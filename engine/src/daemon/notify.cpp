@@ -43,15 +43,13 @@ bool notify_systemd(std::string_view state) {
     }
     std::memcpy(addr.sun_path, path.data(), path.size());
     if (path[0] == '@') addr.sun_path[0] = '\0';
-    const auto length =
-        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (path[0] == '/' ? 1 : 0));
+    const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + (path[0] == '/' ? 1 : 0));
 
     const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0) return false;
     ssize_t sent = -1;
     do {
-        sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL,
-                        reinterpret_cast<const sockaddr*>(&addr), length);
+        sent = ::sendto(fd, state.data(), state.size(), MSG_NOSIGNAL, reinterpret_cast<const sockaddr*>(&addr), length);
     } while (sent < 0 && errno == EINTR);
     ::close(fd);
     return sent == static_cast<ssize_t>(state.size());

@@ -70,9 +70,10 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
             }
             options.allowed_uids.insert(uid);
         } else if (flag == "--max-message-bytes") {
-            if (!value(text) || !parse_number(text, options.max_message_bytes, std::size_t{1024},
-                                              std::size_t{4} * 1024 * 1024 * 1024)) {
-                if (error.empty()) error = "--max-message-bytes: expected an integer from 1024 to 4294967296, got '" + text + "'";
+            if (!value(text) ||
+                !parse_number(text, options.max_message_bytes, std::size_t{1024}, std::size_t{4} * 1024 * 1024 * 1024)) {
+                if (error.empty())
+                    error = "--max-message-bytes: expected an integer from 1024 to 4294967296, got '" + text + "'";
                 return std::nullopt;
             }
         } else if (flag == "--max-connections") {
@@ -90,7 +91,8 @@ std::optional<Options> parse_options(const std::vector<std::string>& args, std::
             options.socket_mode = text.ends_with("660") ? 0660 : 0600;
         } else if (flag == "--visit-cache-size") {
             if (!value(text) || !parse_number(text, options.visit_cache_size, std::size_t{1}, std::size_t{100000})) {
-                if (error.empty()) error = "--visit-cache-size: expected an integer from 1 to 100000, got '" + text + "'";
+                if (error.empty())
+                    error = "--visit-cache-size: expected an integer from 1 to 100000, got '" + text + "'";
                 return std::nullopt;
             }
         } else {

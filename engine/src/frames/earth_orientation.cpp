@@ -9,8 +9,8 @@
 namespace satveto::frames {
 namespace {
 
-constexpr double utc_max_ut1_offset_s = 0.9;       // |UT1 - UTC| < 0.9 s by the definition of UTC
-constexpr double max_pole_arcsec = 0.7;            // |x_p|, |y_p| have stayed below 0.6"
+constexpr double utc_max_ut1_offset_s = 0.9;  // |UT1 - UTC| < 0.9 s by the definition of UTC
+constexpr double max_pole_arcsec = 0.7;       // |x_p|, |y_p| have stayed below 0.6"
 constexpr double observed_ut1_error_s = 1e-3;
 constexpr double observed_pole_error_arcsec = 1e-3;
 constexpr double prediction_sigmas = 5.0;
@@ -38,7 +38,8 @@ std::string EarthOrientation::build(const std::vector<double>& mjd_utc, const st
     if (yp_arcsec.size() != n) return "yp_arcsec: expected one value per mjd";
     EarthOrientation t;
     for (std::size_t i = 0; i < n; ++i) {
-        if (!(mjd_utc[i] >= 41317.0 && mjd_utc[i] <= 88069.0)) return row_problem("mjd", i, "must be an MJD from 1972 to 2099");
+        if (!(mjd_utc[i] >= 41317.0 && mjd_utc[i] <= 88069.0))
+            return row_problem("mjd", i, "must be an MJD from 1972 to 2099");
         if (i > 0 && !(mjd_utc[i] > mjd_utc[i - 1])) return row_problem("mjd", i, "not increasing");
         if (i > 0 && mjd_utc[i] - mjd_utc[i - 1] > 31.0) return row_problem("mjd", i, "gap of more than 31 days");
         if (!(std::fabs(ut1_utc_s[i]) <= 1.0)) return row_problem("ut1_utc_s", i, "must be within [-1, 1] s");

@@ -27,7 +27,7 @@ struct EarthOrientationSample {
     double ut1_minus_tai_s = 0.0;
     double xp_rad = 0.0;
     double yp_rad = 0.0;
-    double ut1_error_s = 0.0;   // bound of |UT1 - TAI| error
+    double ut1_error_s = 0.0;     // bound of |UT1 - TAI| error
     double pole_error_rad = 0.0;  // bound of the polar-motion error (each axis)
 };
 

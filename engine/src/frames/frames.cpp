@@ -14,8 +14,7 @@ namespace {
 constexpr double mjd_zero_jd = 2400000.5;
 
 Vec3 multiply(const Mat3& m, const Vec3& v) {
-    return {m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2],
-            m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
+    return {m[0][0] * v[0] + m[0][1] * v[1] + m[0][2] * v[2], m[1][0] * v[0] + m[1][1] * v[1] + m[1][2] * v[2],
             m[2][0] * v[0] + m[2][1] * v[1] + m[2][2] * v[2]};
 }
 
@@ -117,7 +116,8 @@ Vec3 FrameSnapshot::earth_velocity_km_s(double mjd_tai) const {
 }
 
 double FrameSnapshot::earth_speed_km_s() const {
-    return std::sqrt(earth_velocity_km_s_[0] * earth_velocity_km_s_[0] + earth_velocity_km_s_[1] * earth_velocity_km_s_[1] +
+    return std::sqrt(earth_velocity_km_s_[0] * earth_velocity_km_s_[0] +
+                     earth_velocity_km_s_[1] * earth_velocity_km_s_[1] +
                      earth_velocity_km_s_[2] * earth_velocity_km_s_[2]);
 }
 

@@ -46,9 +46,7 @@ double mjd_utc_from_tai(double mjd_tai) {
     return day + seconds / seconds_per_day;
 }
 
-double mjd_tai_from(TimeScale scale, double mjd) {
-    return scale == TimeScale::tai ? mjd : mjd_tai_from_utc(mjd);
-}
+double mjd_tai_from(TimeScale scale, double mjd) { return scale == TimeScale::tai ? mjd : mjd_tai_from_utc(mjd); }
 
 UtcFromTai::UtcFromTai(double begin_mjd_tai, double end_mjd_tai) {
     const double begin_offset = begin_mjd_tai - mjd_utc_from_tai(begin_mjd_tai);

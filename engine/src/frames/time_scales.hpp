@@ -50,9 +50,7 @@ struct LeapSecond {
 class UtcFromTai {
 public:
     UtcFromTai(double begin_mjd_tai, double end_mjd_tai);
-    double operator()(double mjd_tai) const {
-        return constant_ ? mjd_tai - offset_days_ : mjd_utc_from_tai(mjd_tai);
-    }
+    double operator()(double mjd_tai) const { return constant_ ? mjd_tai - offset_days_ : mjd_utc_from_tai(mjd_tai); }
     // The leap second within the interval (only the last if the interval holds several).
     const std::optional<LeapSecond>& leap_second() const { return leap_second_; }
 

@@ -31,18 +31,18 @@ enum class DetectorType : std::uint8_t { science, guider, wavefront };
 
 // One LSSTCam detector (a row of engine/data/lsstcam_detectors.csv).
 struct Detector {
-  int id;                        // 0-188 science, 189-204 guider and wavefront
-  std::string_view name;         // e.g. "R22_S11"
-  std::string_view raft;         // e.g. "R22"
-  std::string_view sensor;       // e.g. "S11", "SG0", "SW1"
-  std::string_view physical_type;// obs_lsst physicalType: "E2V", "ITL", "ITL_G", "ITL_WF"
-  DetectorType type;
-  Vec2 center_mm;                // focal-plane position of the centre of the pixel array
-  double yaw_deg;                // pixel axes turned counter-clockwise (+X toward +Y) from the
-                                 // focal-plane axes; table value, a multiple of 90 for LSSTCam
-  int n_pix_x;                   // trimmed pixel counts
-  int n_pix_y;
-  double pixel_size_um;          // 10 for every LSSTCam detector
+    int id;                          // 0-188 science, 189-204 guider and wavefront
+    std::string_view name;           // e.g. "R22_S11"
+    std::string_view raft;           // e.g. "R22"
+    std::string_view sensor;         // e.g. "S11", "SG0", "SW1"
+    std::string_view physical_type;  // obs_lsst physicalType: "E2V", "ITL", "ITL_G", "ITL_WF"
+    DetectorType type;
+    Vec2 center_mm;  // focal-plane position of the centre of the pixel array
+    double yaw_deg;  // pixel axes turned counter-clockwise (+X toward +Y) from the
+                     // focal-plane axes; table value, a multiple of 90 for LSSTCam
+    int n_pix_x;     // trimmed pixel counts
+    int n_pix_y;
+    double pixel_size_um;  // 10 for every LSSTCam detector
 };
 
 // The 205 detectors, ordered by id (ids are 0..204, contiguous).
@@ -102,8 +102,7 @@ Vec2 tangent_to_field_angle(Vec2 xi_eta, double rotation_rad) noexcept;
 
 // Sky position of a pixel of a detector: the whole chain with the gnomonic projection about
 // the boresight (rotation_rad = rotSkyPos).
-RaDec camera_pixel_to_sky(const Detector& detector, Vec2 pixel, RaDec boresight,
-                          double rotation_rad) noexcept;
+RaDec camera_pixel_to_sky(const Detector& detector, Vec2 pixel, RaDec boresight, double rotation_rad) noexcept;
 
 // ---------------------------------------------------------------- source boxes
 

@@ -30,8 +30,8 @@ double angular_separation(RaDec a, RaDec b) noexcept;
 // So: angle <= tangent distance <= angle / cos^2(radius). At 2.2 deg, min = 0.998527 (a
 // tangent-plane distance overstates the angle by at most 0.1475 %).
 struct SeparationRatioBounds {
-  double min = 1.0;
-  double max = 1.0;
+    double min = 1.0;
+    double max = 1.0;
 };
 SeparationRatioBounds tangent_separation_ratio_bounds(double radius_rad) noexcept;
 

@@ -21,14 +21,14 @@ namespace satveto::geometry {
 
 // Four corners, radians (ra in [0, 2 pi), dec in [-pi/2, pi/2]), in the client's order.
 struct SkyQuad {
-  std::array<RaDec, 4> corners;
+    std::array<RaDec, 4> corners;
 };
 
 // A planar convex polygon of 1 to 4 vertices, counter-clockwise, no two vertices equal and no
 // three on one line (up to rounding).  n == 1 is a point, n == 2 a segment.
 struct ConvexPolygon {
-  std::array<Vec2, 4> v{};
-  int n = 0;
+    std::array<Vec2, 4> v{};
+    int n = 0;
 };
 
 // The convex hull of four points (Andrew's monotone chain).  Coincident points collapse to
@@ -40,20 +40,20 @@ ConvexPolygon convex_hull(const std::array<Vec2, 4>& points) noexcept;
 // Unit vectors (equatorial axes) of a visit's tangent plane: the boresight and its local
 // East and North.  Must be the same vectors the visit's track segments were projected with.
 struct TangentFrame {
-  std::array<double, 3> center;
-  std::array<double, 3> east;
-  std::array<double, 3> north;
+    std::array<double, 3> center;
+    std::array<double, 3> east;
+    std::array<double, 3> north;
 };
 
 enum class SkyQuadStatus {
-  usable,         // hull holds the footprint in the tangent plane
-  outside_field,  // a corner is farther than the field limit from the boresight
-  too_large,      // two corners are farther apart than the span limit
+    usable,         // hull holds the footprint in the tangent plane
+    outside_field,  // a corner is farther than the field limit from the boresight
+    too_large,      // two corners are farther apart than the span limit
 };
 
 struct ProjectedSkyQuad {
-  SkyQuadStatus status = SkyQuadStatus::usable;
-  ConvexPolygon hull;  // meaningful only when status == usable
+    SkyQuadStatus status = SkyQuadStatus::usable;
+    ConvexPolygon hull;  // meaningful only when status == usable
 };
 
 // Checks a footprint against the secrecy limits and, when it passes, projects it.

@@ -17,9 +17,9 @@ namespace satveto::geometry {
 // LONPOLE and LATPOLE take their FITS defaults (LONPOLE = 180 deg unless CRVAL's Dec is
 // exactly +90 deg, where it is 0), as in wcslib / astropy.
 struct TanWcs {
-  RaDec crval;
-  Vec2 crpix;
-  double cd[2][2] = {{0.0, 0.0}, {0.0, 0.0}};
+    RaDec crval;
+    Vec2 crpix;
+    double cd[2][2] = {{0.0, 0.0}, {0.0, 0.0}};
 };
 
 // A TanWcs from the degree values of the API (crval in deg, cd in deg/pixel, crpix FITS).

@@ -40,8 +40,8 @@ inline constexpr double wcs_crval_margin_deg = 0.5;
 // centre pixel and the Jacobian (rad per pixel) of the pixel -> standard-coordinate map about
 // that position (columns: pixel x, pixel y; rows: xi East, eta North).
 struct LocalFrame {
-  RaDec center;
-  double jacobian[2][2] = {{0.0, 0.0}, {0.0, 0.0}};
+    RaDec center;
+    double jacobian[2][2] = {{0.0, 0.0}, {0.0, 0.0}};
 };
 
 // The local frame of the WCS at the detector's centre pixel.

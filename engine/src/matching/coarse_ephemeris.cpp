@@ -25,8 +25,8 @@ CoarseEphemeris CoarseEphemeris::build(const catalog::Catalog& catalog, double s
         catalog.batch.propagate_at(frames::mjd_utc_from_tai(e.time_of(k)), states, threads);
         for (std::size_t i = 0; i < e.objects_; ++i) {
             const sgp4::StateVector& s = states[i];
-            e.xyz_[k * e.objects_ + i] =
-                s.error == sgp4::ErrorCode::ok ? frames::Vec3{s.r_km[0], s.r_km[1], s.r_km[2]} : frames::Vec3{nan, nan, nan};
+            e.xyz_[k * e.objects_ + i] = s.error == sgp4::ErrorCode::ok ? frames::Vec3{s.r_km[0], s.r_km[1], s.r_km[2]}
+                                                                        : frames::Vec3{nan, nan, nan};
         }
     }
     return e;
@@ -56,8 +56,8 @@ namespace {
 // The cube map's cells: a direction's face is its largest component (ties to the first), its
 // cell the square of the face's gnomonic grid it falls in.
 struct CubeCell {
-    int axis;        // 0, 1, 2: x, y, z
-    double sign;     // the face's side of that axis
+    int axis;     // 0, 1, 2: x, y, z
+    double sign;  // the face's side of that axis
     std::size_t iu, iv;
 };
 
@@ -108,8 +108,8 @@ const CellGeometry& cell_geometry() {
                         g.centre[(face_index(cell) * cube_cells_per_edge + iu) * cube_cells_per_edge + iv] = centre;
                         for (double u : {u0, u0 + side})
                             for (double v : {v0, v0 + side})
-                                g.radius_rad =
-                                    std::max(g.radius_rad, angle_between(centre, face_point(axis, sign, u, v)));
+                                g.radius_rad = std::max(g.radius_rad,
+                                                        angle_between(centre, face_point(axis, sign, u, v)));
                     }
         return g;
     }();
@@ -168,8 +168,7 @@ NearCells CoarseEphemeris::cells_near(const frames::Vec3& direction, double reac
 }
 
 void CoarseEphemeris::attach_cones(const frames::Site& site,
-                                   std::shared_ptr<const frames::EarthOrientation> earth_orientation,
-                                   unsigned threads) {
+                                   std::shared_ptr<const frames::EarthOrientation> earth_orientation, unsigned threads) {
     cone_site_ = site;
     cone_orientation_ = std::move(earth_orientation);
     cones_.clear();
@@ -184,7 +183,9 @@ void CoarseEphemeris::attach_cones(const frames::Site& site,
     std::vector<frames::Vec3> site_teme(steps_);
     for (std::size_t k = 0; k < steps_; ++k) site_teme[k] = frame.site_teme(time_of(k));
     const double deviation_km = chord_deviation_bound_km(step_s_);
-    common::parallel_for(chords, threads, [&](std::size_t k_begin, std::size_t k_end) {
+    common::parallel_for(
+        chords, threads,
+        [&](std::size_t k_begin, std::size_t k_end) {
         std::vector<ChordCone> cone(objects_);
         std::vector<std::uint16_t> bucket(objects_);
         static_assert(cone_buckets <= 65536);
@@ -240,7 +241,8 @@ void CoarseEphemeris::attach_cones(const frames::Site& site,
             for (std::size_t i = 0; i < objects_; ++i)
                 row[next[bucket[i]]++] = IndexedCone{cone[i], static_cast<std::uint32_t>(i)};
         }
-    }, 1);
+        },
+        1);
 }
 
 }  // namespace satveto::matching

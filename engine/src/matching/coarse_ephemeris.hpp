@@ -68,7 +68,7 @@ inline constexpr std::size_t cube_cells_per_edge = 16;
 inline constexpr std::size_t sky_cells = 6 * cube_cells_per_edge * cube_cells_per_edge;
 inline constexpr std::size_t cone_tiers = 3;
 inline constexpr std::array<double, cone_tiers> cone_tier_half_rad{1.0 * common::deg, 4.0 * common::deg,
-                                                                    16.0 * common::deg};
+                                                                   16.0 * common::deg};
 inline constexpr std::size_t cone_buckets = cone_tiers * sky_cells + 1;  // the last: always looked at
 
 // The cell of a direction (need not be unit); the same for every caller.

@@ -35,14 +35,14 @@ inline bool segments_intersect(Point a, Point b, Point c, Point d) {
         return std::min(p.x, q.x) <= r.x && r.x <= std::max(p.x, q.x) && std::min(p.y, q.y) <= r.y &&
                r.y <= std::max(p.y, q.y);
     };
-    return (d1 == 0 && on_segment(a, b, c)) || (d2 == 0 && on_segment(a, b, d)) ||
-           (d3 == 0 && on_segment(c, d, a)) || (d4 == 0 && on_segment(c, d, b));
+    return (d1 == 0 && on_segment(a, b, c)) || (d2 == 0 && on_segment(a, b, d)) || (d3 == 0 && on_segment(c, d, a)) ||
+           (d4 == 0 && on_segment(c, d, b));
 }
 
 inline double segment_segment_distance(Point a, Point b, Point c, Point d) {
     if (segments_intersect(a, b, c, d)) return 0.0;
-    return std::min({point_segment_distance(a, c, d), point_segment_distance(b, c, d),
-                     point_segment_distance(c, a, b), point_segment_distance(d, a, b)});
+    return std::min({point_segment_distance(a, c, d), point_segment_distance(b, c, d), point_segment_distance(c, a, b),
+                     point_segment_distance(d, a, b)});
 }
 
 // Whether p lies inside (or on) a convex quadrilateral of either orientation.

@@ -79,10 +79,10 @@ struct VisitGeometry {
     const VisitParams& params;
     const ToleranceModel& tolerance;
     const frames::FrameSnapshot& frame;
-    frames::TangentBasis basis;   // GCRS axes
+    frames::TangentBasis basis;  // GCRS axes
     Vec3 boresight_teme;
     double field_radius_rad;
-    double start_mjd_tai;         // the exposure, converted once (not per object)
+    double start_mjd_tai;  // the exposure, converted once (not per object)
     double end_mjd_tai;
     double mid_mjd_tai;
     double mid_mjd_utc;           // element ages are UTC differences (OMM EPOCH is UTC)
@@ -120,8 +120,8 @@ struct ChordSpan {
 ChordSpan chords_covering(const CoarseEphemeris& e, double begin_mjd, double end_mjd) {
     const double step_days = e.step_s() / 86400.0;
     const auto k_begin = static_cast<std::size_t>(std::max(0.0, std::floor((begin_mjd - e.start_mjd()) / step_days)));
-    const auto k_end =
-        std::min(e.steps() - 1, static_cast<std::size_t>(std::ceil((end_mjd - e.start_mjd()) / step_days)));
+    const auto k_end = std::min(e.steps() - 1,
+                                static_cast<std::size_t>(std::ceil((end_mjd - e.start_mjd()) / step_days)));
     return {k_begin, k_end};
 }
 
@@ -153,8 +153,8 @@ void test_chord(const VisitGeometry& g, const CoarseEphemeris& e, const std::vec
     // Across a leap second the UTC-driven position pauses for a second while the site moves
     // on: the path leaves its chord by up to a second's travel more, which the cones do not
     // include.
-    const double deviation_km =
-        chord_deviation_bound_km(e.step_s()) + (across_leap ? frames::max_satellite_speed_km_s * 1.0 : 0.0);
+    const double deviation_km = chord_deviation_bound_km(e.step_s()) +
+                                (across_leap ? frames::max_satellite_speed_km_s * 1.0 : 0.0);
     const Vec3& r0 = e.position(indexed.object, k);
     const Vec3& r1 = e.position(indexed.object, k + 1);
     const Vec3 p0 = sub(r0, site_teme[k]);
@@ -218,7 +218,7 @@ bool trace_candidate(const VisitGeometry& g, std::size_t object, const Window& w
     if (dark_throughout(g, w, states, deviation_km)) return false;
 
     struct Vertex {
-        bool usable = false;     // propagated
+        bool usable = false;  // propagated
         bool projectable = false;
         Vec3 topo_gcrs{};
         Point plane{};
@@ -351,11 +351,19 @@ VisitTracks precompute_visit(const catalog::Catalog& catalog, const VisitParams&
     const frames::FrameSnapshot frame(mid_mjd_tai, site, *earth_orientation);
     const double ra = params.boresight_ra_deg * common::deg;
     const double dec = params.boresight_dec_deg * common::deg;
-    VisitGeometry g{catalog, params, tolerance, frame, frames::tangent_basis(ra, dec),
+    VisitGeometry g{catalog,
+                    params,
+                    tolerance,
+                    frame,
+                    frames::tangent_basis(ra, dec),
                     multiply_transposed(frame.teme_to_gcrs(), frames::unit_vector(ra, dec)),
-                    sky_field_radius_rad(tolerance) /* the widest field a footprint may use */, start_mjd_tai, end_mjd_tai, mid_mjd_tai,
+                    sky_field_radius_rad(tolerance) /* the widest field a footprint may use */,
+                    start_mjd_tai,
+                    end_mjd_tai,
+                    mid_mjd_tai,
                     frames::mjd_utc_from_tai(mid_mjd_tai),
-                    frames::star_frame_offset_bound_rad(frame.earth_speed_km_s()), frame.site_displacement_km()};
+                    frames::star_frame_offset_bound_rad(frame.earth_speed_km_s()),
+                    frame.site_displacement_km()};
     visit.site_displacement_km = g.site_displacement_km;
     g.require_sunlit = require_sunlit;
     if (require_sunlit) g.sun_gcrs_km = sun_geocentric_km(mid_mjd_tai);
@@ -449,8 +457,7 @@ VisitTracks precompute_visit(const catalog::Catalog& catalog, const VisitParams&
     const double altitude = common::half_pi - angle_between(zenith, g.basis.center);
     visit.camera_refraction_rad = stretch * camera_refraction_bound_rad(altitude, g.field_radius_rad);
     bin_by_detector(visit, visit.camera_refraction_rad);
-    visit.elapsed_ms =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+    visit.elapsed_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
     return visit;
 }
 

@@ -34,13 +34,10 @@ bool dark_with_margin(const frames::Vec3& r_km, const frames::Vec3& sun_km, doub
     if (!(behind > 0.0)) return false;
     const frames::Vec3 off_axis{r_km[0] + behind * toward_sun[0], r_km[1] + behind * toward_sun[1],
                                 r_km[2] + behind * toward_sun[2]};
-    const double umbra_radius =
-        earth_polar_radius_km - behind * (sun_radius_km - earth_polar_radius_km) / sun_distance;
+    const double umbra_radius = earth_polar_radius_km - behind * (sun_radius_km - earth_polar_radius_km) / sun_distance;
     return std::sqrt(dot(off_axis, off_axis)) + margin_km + refraction_reach * behind <= umbra_radius;
 }
 
-double shadow_sweep_km(double radius_km, double days) {
-    return radius_km * sun_motion_rad_per_day * std::fabs(days);
-}
+double shadow_sweep_km(double radius_km, double days) { return radius_km * sun_motion_rad_per_day * std::fabs(days); }
 
 }  // namespace satveto::matching

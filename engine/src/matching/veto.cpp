@@ -47,8 +47,8 @@ private:
 // or segments.size() when none does; with `revealed`, the candidates of that segment and of
 // every later one that also reaches it are marked (segments of candidates already marked are
 // skipped: a vetoed box costs at most what an allowed one does).
-std::size_t quad_on_track(const Quad& quad, double bow, const VisitTracks& visit, std::span<const std::uint32_t> segments,
-                          Revealed* revealed) {
+std::size_t quad_on_track(const Quad& quad, double bow, const VisitTracks& visit,
+                          std::span<const std::uint32_t> segments, Revealed* revealed) {
     const QuadProbe probe(quad);
     for (std::size_t k = 0; k < segments.size(); ++k) {
         const TrackSegment& seg = visit.segments[segments[k]];

@@ -45,10 +45,10 @@ struct TrackSegment {
 struct VisitTracks {
     VisitParams params;
     ToleranceModel tolerance;
-    std::vector<std::int64_t> candidate_ids;         // NORAD ids (diagnostics only, never in answers)
+    std::vector<std::int64_t> candidate_ids;  // NORAD ids (diagnostics only, never in answers)
     std::vector<TrackSegment> segments;
     std::vector<std::vector<std::uint32_t>> by_detector;  // detector id -> segments that can touch it
-    bool veto_everything = false;  // a corridor so wide it covers the whole field
+    bool veto_everything = false;                         // a corridor so wide it covers the whole field
     // Camera-model footprints only: the differential refraction across the field at the
     // visit's altitude (tangent-plane radians), added to their reach (docs/matching.md).
     double camera_refraction_rad = 0.0;
@@ -56,7 +56,7 @@ struct VisitTracks {
     double elapsed_ms = 0.0;
     bool used_cached_ephemeris = false;
     std::size_t unpropagated_objects = 0;  // objects whose model failed in the window (decayed, ...)
-    std::size_t skipped_dark = 0;  // candidates left out as in the umbra throughout (require_sunlit)
+    std::size_t skipped_dark = 0;          // candidates left out as in the umbra throughout (require_sunlit)
 };
 
 }  // namespace satveto::matching

@@ -30,9 +30,7 @@ std::optional<std::int64_t> readable_id(const msgpack::object& record) {
     return std::nullopt;
 }
 
-double unix_now() {
-    return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 }  // namespace
 
@@ -66,7 +64,8 @@ CatalogBuild build_catalog(const msgpack::object& objects, std::string generatio
         for (std::size_t k = begin; k < end; ++k) {
             sgp4::Expected<sgp4::Satellite> satellite = sgp4::init_satellite(parsed[k].omm);
             if (satellite) satellites[k] = std::move(satellite.value());
-            else failures[k] = satellite.error().code;
+            else
+                failures[k] = satellite.error().code;
         }
     });
 
@@ -83,8 +82,7 @@ CatalogBuild build_catalog(const msgpack::object& objects, std::string generatio
             continue;
         }
         const double epoch = satellites[k]->elements.epoch.mjd();
-        catalog->oldest_epoch_mjd =
-            catalog->satellites.empty() ? epoch : std::min(catalog->oldest_epoch_mjd, epoch);
+        catalog->oldest_epoch_mjd = catalog->satellites.empty() ? epoch : std::min(catalog->oldest_epoch_mjd, epoch);
         catalog->norad_ids.push_back(parsed[k].omm.norad_cat_id);
         catalog->epoch_mjd.push_back(epoch);
         catalog->slowest_speed_km_s.push_back(matching::slowest_speed_km_s(*satellites[k]));

@@ -19,7 +19,7 @@ namespace satveto::engine {
 
 struct Rejection {
     std::optional<std::int64_t> norad_cat_id;  // absent when the record had no readable id
-    std::string reason;                         // field and problem; never a value
+    std::string reason;                        // field and problem; never a value
 };
 
 struct CatalogBuild {

@@ -41,7 +41,8 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
         const double lat = s.require_double("latitude_deg"), lon = s.require_double("longitude_deg");
         const double height = s.require_double("height_m");
         auto check = [&](std::string_view key, double value, double min, double max) {
-            if (value < min || value > max) s.fail(key, "must be in [" + rules::text(min) + ", " + rules::text(max) + "]");
+            if (value < min || value > max)
+                s.fail(key, "must be in [" + rules::text(min) + ", " + rules::text(max) + "]");
         };
         check("latitude_deg", lat, -rules::site_latitude_max_abs_deg, rules::site_latitude_max_abs_deg);
         check("longitude_deg", lon, rules::site_longitude_min_deg, rules::site_longitude_max_deg);
@@ -55,7 +56,8 @@ void configure(EngineState& state, const Params& params, ResultPacker& out) {
                                                  rules::text(rules::footprint_max_deg) + "]");
         settings->max_footprint_deg = limit;
     }
-    if (params.has("earth_orientation")) settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));
+    if (params.has("earth_orientation"))
+        settings->earth_orientation = read_earth_orientation(params.sub("earth_orientation"));
     if (params.has("require_sunlit")) settings->require_sunlit = read_bool(params, "require_sunlit");
     if (params.has("max_revealed_per_hour")) {
         const std::uint64_t limit = params.require_uint("max_revealed_per_hour");

@@ -40,8 +40,8 @@ std::int64_t id_at(const msgpack::object& array, std::size_t i, std::string_view
     const msgpack::object& o = array.via.array.ptr[i];
     if (o.type == msgpack::type::POSITIVE_INTEGER && o.via.u64 <= static_cast<std::uint64_t>(rules::id_max))
         return static_cast<std::int64_t>(o.via.u64);
-    throw RpcError(rpc::code::invalid_params,
-                   rpc::indexed_name(array_name, i) + ": expected an integer in [0, " + std::to_string(rules::id_max) + "]");
+    throw RpcError(rpc::code::invalid_params, rpc::indexed_name(array_name, i) + ": expected an integer in [0, " +
+                                                  std::to_string(rules::id_max) + "]");
 }
 
 // The index of the first element that repeats an earlier one, if any.  An open-addressing
@@ -83,7 +83,8 @@ geometry::TanWcs read_wcs(const Params& w) {
         const std::string row_name = rpc::indexed_name(w.name("cd"), i);
         if (row.type != msgpack::type::ARRAY || row.via.array.size != 2)
             throw RpcError(rpc::code::invalid_params, row_name + ": expected two numbers");
-        for (std::size_t j = 0; j < 2; ++j) m[i][j] = rpc::as_double(row.via.array.ptr[j], rpc::indexed_name(row_name, j));
+        for (std::size_t j = 0; j < 2; ++j)
+            m[i][j] = rpc::as_double(row.via.array.ptr[j], rpc::indexed_name(row_name, j));
     }
     if (crval[0] < 0.0 || crval[0] >= rules::ra_max_deg)
         w.fail("crval", "RA must be in [0, " + rules::text(rules::ra_max_deg) + ")");
@@ -104,7 +105,8 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
     params.reject_unknown({"visit_id", "detector_id", "ids", "bboxes", "sky_corners", "visit", "wcs"});
     const std::uint64_t visit_id = params.require_uint("visit_id");
     const std::uint64_t detector_id = params.require_uint("detector_id");
-    const geometry::Detector* detector = detector_id <= 1000 ? geometry::find_detector(static_cast<int>(detector_id)) : nullptr;
+    const geometry::Detector* detector = detector_id <= 1000 ? geometry::find_detector(static_cast<int>(detector_id))
+                                                             : nullptr;
     if (detector == nullptr) params.fail("detector_id", "unknown detector " + std::to_string(detector_id));
 
     const msgpack::object& ids = params.require_array("ids");
@@ -127,8 +129,8 @@ void filter_sources(VisitContext& context, const Params& params, ResultPacker& o
     }
     if (wcs) {
         const auto& p = visit->params;
-        const std::optional<double> rotation =
-            p.rotation_deg ? std::optional<double>(*p.rotation_deg * common::deg) : std::nullopt;
+        const std::optional<double> rotation = p.rotation_deg ? std::optional<double>(*p.rotation_deg * common::deg)
+                                                              : std::nullopt;
         if (auto problem = geometry::wcs_disagreement(
                 *wcs, *detector, {p.boresight_ra_deg * common::deg, p.boresight_dec_deg * common::deg}, rotation))
             throw RpcError(rpc::code::invalid_params, *problem);

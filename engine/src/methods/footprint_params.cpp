@@ -51,7 +51,8 @@ geometry::BBox read_bbox(const msgpack::object& o, std::size_t i, const geometry
         fail(element_name("bboxes", i), "expected [x_min, y_min, x_max, y_max]");
     std::int64_t c[4];
     for (std::size_t k = 0; k < 4; ++k)
-        if (!integer_of(o.via.array.ptr[k], c[k])) fail(rpc::indexed_name(element_name("bboxes", i), k), "expected an integer");
+        if (!integer_of(o.via.array.ptr[k], c[k]))
+            fail(rpc::indexed_name(element_name("bboxes", i), k), "expected an integer");
     if (c[0] < 0 || c[1] < 0 || c[0] > c[2] || c[1] > c[3])
         fail(element_name("bboxes", i), "need 0 <= x_min <= x_max and 0 <= y_min <= y_max");
     if (c[2] >= detector.n_pix_x || c[3] >= detector.n_pix_y)

@@ -28,9 +28,9 @@ bool load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPack
 
     CatalogBuild build = build_catalog(objects, generation, fetched_at_unix, state.threads());
     if (!build.catalog) {
-        throw rpc::RpcError(rpc::code::invalid_params,
-                            "objects: no valid object among " + std::to_string(objects.via.array.size) +
-                                "; the current catalog is kept");
+        throw rpc::RpcError(rpc::code::invalid_params, "objects: no valid object among " +
+                                                           std::to_string(objects.via.array.size) +
+                                                           "; the current catalog is kept");
     }
     const std::size_t accepted = build.catalog->objects;
     if (current) {
@@ -53,7 +53,8 @@ bool load_catalog(EngineState& state, const rpc::Params& params, rpc::ResultPack
         out.pack_map(2);
         out.pack("norad_cat_id");
         if (r.norad_cat_id) out.pack(*r.norad_cat_id);
-        else out.pack_nil();
+        else
+            out.pack_nil();
         out.pack("reason");
         out.pack(r.reason);
     }

@@ -36,7 +36,8 @@ void observe(const EngineState& state, const rpc::Params& params, rpc::ResultPac
         out.pack_array(n);
         for (std::uint32_t i = 0; i < n; ++i) {
             if (states[i].error == sgp4::ErrorCode::ok) out.pack_double(values[i] * scale);
-            else out.pack_nil();
+            else
+                out.pack_nil();
         }
     };
     out.pack_map(6);

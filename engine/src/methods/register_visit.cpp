@@ -19,7 +19,8 @@ void register_visit(VisitContext& context, const Params& params, ResultPacker& o
         if (!(cached->params == v)) conflict(v.visit_id);
     } else {
         (void)require_catalog(context, v);  // answered now; the precompute looks again
-        const auto pending = context.precompute.submit(v, [context, v]() mutable { return compute_and_store(context, v); });
+        const auto pending = context.precompute.submit(
+            v, [context, v]() mutable { return compute_and_store(context, v); });
         if (!(pending.params == v)) conflict(v.visit_id);
     }
     out.pack_map(2);

@@ -27,8 +27,7 @@ inline constexpr std::string_view internal = "internal";
 
 class RpcError : public std::runtime_error {
 public:
-    RpcError(std::string_view code, const std::string& message)
-        : std::runtime_error(message), code_(code) {}
+    RpcError(std::string_view code, const std::string& message) : std::runtime_error(message), code_(code) {}
     const std::string& code() const { return code_; }
 
 private:

@@ -21,8 +21,7 @@ std::string_view key_of(const msgpack::object_kv& kv) {
 
 Params::Params(const msgpack::object& map, std::string path) : map_(map), path_(std::move(path)) {
     if (map_.type != msgpack::type::MAP)
-        throw RpcError(code::invalid_params,
-                       (path_.empty() ? std::string("params") : path_) + ": expected a map");
+        throw RpcError(code::invalid_params, (path_.empty() ? std::string("params") : path_) + ": expected a map");
 }
 
 std::string Params::name(std::string_view key) const {

@@ -31,10 +31,10 @@ public:
 
     std::uint64_t require_uint(std::string_view key) const;
     std::int64_t require_int(std::string_view key) const;
-    double require_double(std::string_view key) const;   // integers accepted; must be finite
+    double require_double(std::string_view key) const;  // integers accepted; must be finite
     std::string require_string(std::string_view key) const;
     const msgpack::object& require_array(std::string_view key) const;
-    Params sub(std::string_view key) const;               // a nested map
+    Params sub(std::string_view key) const;  // a nested map
 
     std::optional<double> optional_double(std::string_view key) const;  // absent or nil: none
 

@@ -13,8 +13,9 @@ using rpc::RpcError;
 std::shared_ptr<const catalog::Catalog> require_catalog(const VisitContext& context, const matching::VisitParams& v) {
     std::shared_ptr<const catalog::Catalog> catalog = catalog_named(context.state, v.catalog);
     if (catalog == nullptr)
-        throw RpcError(rpc::code::no_catalog, v.catalog == catalog::current_catalog_name ? std::string("no catalog is loaded")
-                                                                              : "catalog: " + v.catalog + " is not loaded");
+        throw RpcError(rpc::code::no_catalog, v.catalog == catalog::current_catalog_name
+                                                  ? std::string("no catalog is loaded")
+                                                  : "catalog: " + v.catalog + " is not loaded");
     return catalog;
 }
 
@@ -23,9 +24,9 @@ std::shared_ptr<const matching::VisitTracks> compute_and_store(VisitContext& con
     const std::shared_ptr<const MatchingSettings> settings = context.state.matching();
     const std::shared_ptr<const KeptEphemeris> kept = context.keeper.current();
     const matching::CoarseEphemeris* ephemeris = kept && kept->catalog == catalog ? &kept->ephemeris : nullptr;
-    auto tracks = std::make_shared<const matching::VisitTracks>(matching::precompute_visit(
-        *catalog, v, settings->tolerance, settings->site, settings->earth_orientation, ephemeris,
-        context.state.threads(), settings->require_sunlit));
+    auto tracks = std::make_shared<const matching::VisitTracks>(
+        matching::precompute_visit(*catalog, v, settings->tolerance, settings->site, settings->earth_orientation,
+                                   ephemeris, context.state.threads(), settings->require_sunlit));
     context.counters.registered += 1;
     if (tracks->used_cached_ephemeris) context.counters.with_kept_ephemeris += 1;
     return context.cache.insert(std::move(tracks));

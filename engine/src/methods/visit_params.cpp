@@ -42,8 +42,8 @@ matching::VisitParams read_visit(const Params& p) {
     if (v.boresight_ra_deg < 0.0 || v.boresight_ra_deg >= rules::ra_max_deg)
         p.fail("boresight_ra", "must be in [0, " + rules::text(rules::ra_max_deg) + ")");
     if (std::fabs(v.boresight_dec_deg) > rules::dec_max_abs_deg)
-        p.fail("boresight_dec", "must be in [-" + rules::text(rules::dec_max_abs_deg) + ", " +
-                                    rules::text(rules::dec_max_abs_deg) + "]");
+        p.fail("boresight_dec",
+               "must be in [-" + rules::text(rules::dec_max_abs_deg) + ", " + rules::text(rules::dec_max_abs_deg) + "]");
     if (v.rotation_deg && std::fabs(*v.rotation_deg) > rules::rotation_max_abs_deg)
         p.fail("rotation_deg", "must be in [-" + rules::text(rules::rotation_max_abs_deg) + ", " +
                                    rules::text(rules::rotation_max_abs_deg) + "]");

@@ -13,7 +13,8 @@ void pack_header(ResultPacker& p, std::optional<std::uint32_t> msgid) {
     p.pack_array(4);
     p.pack_uint8(1);
     if (msgid) p.pack_uint32(*msgid);
-    else p.pack_nil();
+    else
+        p.pack_nil();
 }
 
 void pack_error(ResultPacker& p, std::string_view code, std::string_view message) {
@@ -66,12 +67,9 @@ std::string printable(std::string_view text) {
 
 }  // namespace
 
-void Dispatcher::add(std::string name, Handler handler) {
-    methods_[std::move(name)].handler = std::move(handler);
-}
+void Dispatcher::add(std::string name, Handler handler) { methods_[std::move(name)].handler = std::move(handler); }
 
-msgpack::sbuffer error_response(std::optional<std::uint32_t> msgid, std::string_view code,
-                                std::string_view message) {
+msgpack::sbuffer error_response(std::optional<std::uint32_t> msgid, std::string_view code, std::string_view message) {
     msgpack::sbuffer out;
     ResultPacker p(out);
     pack_header(p, msgid);
@@ -85,13 +83,12 @@ msgpack::sbuffer Dispatcher::handle(std::span<const std::uint8_t> message) const
     MethodCounters* counters = nullptr;
     const auto started = std::chrono::steady_clock::now();
     try {
-        msgpack::object_handle decoded =
-            msgpack::unpack(reinterpret_cast<const char*>(message.data()), message.size());
+        msgpack::object_handle decoded = msgpack::unpack(reinterpret_cast<const char*>(message.data()), message.size());
         const Request request = parse_envelope(decoded.get(), msgid);
         const auto found = methods_.find(request.method);
         if (found == methods_.end()) {
-            throw RpcError(code::unknown_method, "method: unknown method '" +
-                                                     std::string(request.method.substr(0, 64)) + "'");
+            throw RpcError(code::unknown_method,
+                           "method: unknown method '" + std::string(request.method.substr(0, 64)) + "'");
         }
         counters = found->second.counters.get();
         counters->calls += 1;
@@ -108,14 +105,14 @@ msgpack::sbuffer Dispatcher::handle(std::span<const std::uint8_t> message) const
         p.pack_nil();
         out.write(result.data(), result.size());
         const auto us = static_cast<std::uint64_t>(
-            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
-                .count());
+            std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started).count());
         counters->total_us += us;
         record_max(counters->max_us, us);
         return out;
     } catch (const RpcError& e) {
         if (counters) counters->errors += 1;
-        else invalid_requests_ += 1;
+        else
+            invalid_requests_ += 1;
         return error_response(msgid, e.code(), e.what());
     } catch (const msgpack::unpack_error&) {
         invalid_requests_ += 1;

@@ -55,7 +55,6 @@ private:
 };
 
 // Response bytes for an error, with msgid nil when it is unknown.
-msgpack::sbuffer error_response(std::optional<std::uint32_t> msgid, std::string_view code,
-                                std::string_view message);
+msgpack::sbuffer error_response(std::optional<std::uint32_t> msgid, std::string_view code, std::string_view message);
 
 }  // namespace satveto::rpc

@@ -20,10 +20,10 @@ namespace satveto::rpc {
 class MessageFramer {
 public:
     enum class Status {
-        need_more,   // the message is not complete yet
-        complete,    // message_size() bytes form one message
-        too_large,   // the message is, or promises to be, longer than the limit
-        malformed,   // a byte that no msgpack message may contain, or nesting too deep
+        need_more,  // the message is not complete yet
+        complete,   // message_size() bytes form one message
+        too_large,  // the message is, or promises to be, longer than the limit
+        malformed,  // a byte that no msgpack message may contain, or nesting too deep
     };
 
     static constexpr std::size_t max_depth = 32;
@@ -42,9 +42,9 @@ public:
 
 private:
     std::size_t max_message_bytes_;
-    std::size_t offset_ = 0;          // bytes of the current message already walked
-    std::uint64_t skip_ = 0;          // payload bytes (str/bin/ext) still to pass over
-    std::vector<std::uint64_t> open_; // items still expected at each open nesting level
+    std::size_t offset_ = 0;           // bytes of the current message already walked
+    std::uint64_t skip_ = 0;           // payload bytes (str/bin/ext) still to pass over
+    std::vector<std::uint64_t> open_;  // items still expected at each open nesting level
     bool started_ = false;
 };
 

@@ -43,8 +43,8 @@ void register_methods(Dispatcher& dispatcher, EngineServices& services, const Co
     dispatcher.add("configure", [&state](const Params& p, ResultPacker& out) { engine::configure(state, p, out); });
     auto visit_method = [&services](void (*method)(VisitContext&, const Params&, ResultPacker&)) {
         return [&services, method](const Params& p, ResultPacker& out) {
-            VisitContext context{services.state, services.visits, services.keeper, services.visit_counters,
-                                 services.precompute, services.disclosure};
+            VisitContext context{services.state,          services.visits,     services.keeper,
+                                 services.visit_counters, services.precompute, services.disclosure};
             method(context, p, out);
         };
     };
@@ -53,7 +53,8 @@ void register_methods(Dispatcher& dispatcher, EngineServices& services, const Co
     dispatcher.add("drop_visit", visit_method(engine::drop_visit));
     dispatcher.add("visit_tracks", visit_method(engine::visit_tracks));
     dispatcher.add("stats", [&services, &dispatcher, &connections](const Params& p, ResultPacker& out) {
-        engine::stats(services, [&](ResultPacker& o) { pack_transport_counters(dispatcher, connections, o); }, p, out);
+        engine::stats(
+            services, [&](ResultPacker& o) { pack_transport_counters(dispatcher, connections, o); }, p, out);
     });
 }
 

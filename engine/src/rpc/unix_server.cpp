@@ -24,8 +24,7 @@ sockaddr_un socket_address(const std::string& path) {
     sockaddr_un addr{};
     addr.sun_family = AF_UNIX;
     if (path.size() >= sizeof(addr.sun_path))
-        throw std::runtime_error("--socket: path longer than " + std::to_string(sizeof(addr.sun_path) - 1) +
-                                 " bytes");
+        throw std::runtime_error("--socket: path longer than " + std::to_string(sizeof(addr.sun_path) - 1) + " bytes");
     std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
     return addr;
 }
@@ -48,8 +47,7 @@ void clear_stale_socket(const std::string& path, const sockaddr_un& addr) {
     }
     if (!S_ISSOCK(st.st_mode))
         throw std::runtime_error("--socket: " + path + " exists and is not a socket; refusing to replace it");
-    if (someone_listens(addr))
-        throw std::runtime_error("--socket: another process is listening on " + path);
+    if (someone_listens(addr)) throw std::runtime_error("--socket: another process is listening on " + path);
     if (::unlink(path.c_str()) != 0 && errno != ENOENT)
         throw std::runtime_error("--socket: cannot remove stale socket " + path + ": " + errno_text());
     common::log_info("removed stale socket", {{"path", path}});
@@ -181,8 +179,7 @@ void UnixServer::run_connection(Connection& connection) {
             const bool too_large = status == MessageFramer::Status::too_large;
             const msgpack::sbuffer reply = error_response(
                 peek_request_msgid(pending), too_large ? code::message_too_large : code::invalid_request,
-                too_large ? "message exceeds --max-message-bytes (" + std::to_string(limits_.max_message_bytes) +
-                                " bytes)"
+                too_large ? "message exceeds --max-message-bytes (" + std::to_string(limits_.max_message_bytes) + " bytes)"
                           : std::string("the bytes received are not a msgpack message"));
             write_all(connection.fd, reply.data(), reply.size());
             close_connection = true;

@@ -44,8 +44,8 @@ struct ConnectionCounters {
 class UnixServer {
 public:
     // `counters` is shared with the stats method and must outlive the server.
-    UnixServer(std::string socket_path, std::set<uid_t> allowed_uids, ServerLimits limits,
-               const Dispatcher& dispatcher, ConnectionCounters& counters);
+    UnixServer(std::string socket_path, std::set<uid_t> allowed_uids, ServerLimits limits, const Dispatcher& dispatcher,
+               ConnectionCounters& counters);
     ~UnixServer();
     UnixServer(const UnixServer&) = delete;
     UnixServer& operator=(const UnixServer&) = delete;

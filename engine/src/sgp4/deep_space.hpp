@@ -15,14 +15,14 @@ DeepSpaceTerms init_deep_space(const MeanElements& elements, const NearEarthTerm
 
 // Mean elements affected by the deep-space secular and resonance terms at t minutes.
 struct DeepSecular {
-  double eccentricity, inclination, node, arg_perigee, mean_anomaly, mean_motion;
+    double eccentricity, inclination, node, arg_perigee, mean_anomaly, mean_motion;
 };
 DeepSecular deep_space_secular(const DeepSpaceTerms& deep, const NearEarthTerms& terms, double tsince,
                                double arg_perigee, double node, double mean_anomaly) noexcept;
 
 // Lunar-solar long-period periodics applied to the mean elements at t minutes.
 struct DeepPeriodic {
-  double eccentricity, inclination, node, arg_perigee, mean_anomaly;
+    double eccentricity, inclination, node, arg_perigee, mean_anomaly;
 };
 DeepPeriodic apply_lunar_solar_periodics(const DeepSpaceTerms& deep, double tsince, DeepPeriodic mean) noexcept;
 

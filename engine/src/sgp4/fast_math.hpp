@@ -14,8 +14,8 @@
 namespace satveto::sgp4::detail {
 
 struct SinCos {
-  double sin;
-  double cos;
+    double sin;
+    double cos;
 };
 
 // 1.5 * 2^52: adding it to |y| < 2^51 rounds y to the nearest integer, which
@@ -43,27 +43,26 @@ inline constexpr double cos4 = -1.38888888888730564116e-3;
 inline constexpr double cos5 = 4.16666666666665929218e-2;
 
 [[gnu::always_inline]] inline SinCos sincos(double x) noexcept {
-  const double shifted = x * two_over_pi + rounding_shift;
-  const double quadrant_real = shifted - rounding_shift;  // nearest integer to x / (pi/2)
-  const std::uint64_t quadrant = std::bit_cast<std::uint64_t>(shifted);
+    const double shifted = x * two_over_pi + rounding_shift;
+    const double quadrant_real = shifted - rounding_shift;  // nearest integer to x / (pi/2)
+    const std::uint64_t quadrant = std::bit_cast<std::uint64_t>(shifted);
 
-  double r = x - quadrant_real * half_pi_part1;
-  r = r - quadrant_real * half_pi_part2;
-  r = r - quadrant_real * half_pi_part3;
+    double r = x - quadrant_real * half_pi_part1;
+    r = r - quadrant_real * half_pi_part2;
+    r = r - quadrant_real * half_pi_part3;
 
-  const double z = r * r;
-  const double sin_r = r + r * z * (((((sin0 * z + sin1) * z + sin2) * z + sin3) * z + sin4) * z + sin5);
-  const double cos_r =
-      1.0 - 0.5 * z + z * z * (((((cos0 * z + cos1) * z + cos2) * z + cos3) * z + cos4) * z + cos5);
+    const double z = r * r;
+    const double sin_r = r + r * z * (((((sin0 * z + sin1) * z + sin2) * z + sin3) * z + sin4) * z + sin5);
+    const double cos_r = 1.0 - 0.5 * z + z * z * (((((cos0 * z + cos1) * z + cos2) * z + cos3) * z + cos4) * z + cos5);
 
-  // Quadrant q: sin x = (s, c, -s, -c)[q], cos x = (c, -s, -c, s)[q]. Done with
-  // masks so that no branch or blend on a comparison is needed.
-  const std::uint64_t swap = std::uint64_t{0} - (quadrant & 1U);  // all ones when q is odd
-  const std::uint64_t s_bits = std::bit_cast<std::uint64_t>(sin_r);
-  const std::uint64_t c_bits = std::bit_cast<std::uint64_t>(cos_r);
-  const std::uint64_t sin_bits = ((s_bits & ~swap) | (c_bits & swap)) ^ ((quadrant & 2U) << 62);
-  const std::uint64_t cos_bits = ((c_bits & ~swap) | (s_bits & swap)) ^ (((quadrant + 1U) & 2U) << 62);
-  return {std::bit_cast<double>(sin_bits), std::bit_cast<double>(cos_bits)};
+    // Quadrant q: sin x = (s, c, -s, -c)[q], cos x = (c, -s, -c, s)[q]. Done with
+    // masks so that no branch or blend on a comparison is needed.
+    const std::uint64_t swap = std::uint64_t{0} - (quadrant & 1U);  // all ones when q is odd
+    const std::uint64_t s_bits = std::bit_cast<std::uint64_t>(sin_r);
+    const std::uint64_t c_bits = std::bit_cast<std::uint64_t>(cos_r);
+    const std::uint64_t sin_bits = ((s_bits & ~swap) | (c_bits & swap)) ^ ((quadrant & 2U) << 62);
+    const std::uint64_t cos_bits = ((c_bits & ~swap) | (s_bits & swap)) ^ (((quadrant + 1U) & 2U) << 62);
+    return {std::bit_cast<double>(sin_bits), std::bit_cast<double>(cos_bits)};
 }
 
 // 2 pi split so that n * two_pi_high is exact for |n| < 2^20.
@@ -73,8 +72,8 @@ inline constexpr double one_over_two_pi = 0.15915494309189533577;
 
 // x reduced to [-pi, pi] by subtracting the nearest multiple of 2 pi.
 [[gnu::always_inline]] inline double reduce_angle(double x) noexcept {
-  const double turns = (x * one_over_two_pi + rounding_shift) - rounding_shift;
-  return (x - turns * two_pi_high) - turns * two_pi_low;
+    const double turns = (x * one_over_two_pi + rounding_shift) - rounding_shift;
+    return (x - turns * two_pi_high) - turns * two_pi_low;
 }
 
 }  // namespace satveto::sgp4::detail

@@ -20,39 +20,38 @@ namespace satveto::sgp4::detail {
 inline constexpr std::size_t lanes = 128;
 
 struct LaneBlock {
-  std::size_t count = 0;
-  double tsince[lanes];                        // minutes since epoch
-  double term[term::count][lanes];     // near-Earth coefficients (secular stage input)
+    std::size_t count = 0;
+    double tsince[lanes];             // minutes since epoch
+    double term[term::count][lanes];  // near-Earth coefficients (secular stage input)
 
-  // Osculating-ready mean elements: output of the secular (and lunar-solar) stage.
-  double am[lanes];      // semi-major axis, Earth radii
-  double nm[lanes];      // mean motion, rad/min
-  double ep[lanes];      // eccentricity
-  double inclp[lanes];
-  double sinip[lanes];
-  double cosip[lanes];
-  double nodep[lanes];
-  double argpp[lanes];
-  double mp[lanes];
-  double aycof[lanes];
-  double xlcof[lanes];
-  double con41[lanes];
-  double x1mth2[lanes];
-  double x7thm1[lanes];
+    // Osculating-ready mean elements: output of the secular (and lunar-solar) stage.
+    double am[lanes];  // semi-major axis, Earth radii
+    double nm[lanes];  // mean motion, rad/min
+    double ep[lanes];  // eccentricity
+    double inclp[lanes];
+    double sinip[lanes];
+    double cosip[lanes];
+    double nodep[lanes];
+    double argpp[lanes];
+    double mp[lanes];
+    double aycof[lanes];
+    double xlcof[lanes];
+    double con41[lanes];
+    double x1mth2[lanes];
+    double x7thm1[lanes];
 
-  // ErrorCode as double so that status updates vectorise with the double arithmetic.
-  double status[lanes];
+    // ErrorCode as double so that status updates vectorise with the double arithmetic.
+    double status[lanes];
 
-  double r[3][lanes];    // km
-  double v[3][lanes];    // km/s
+    double r[3][lanes];  // km
+    double v[3][lanes];  // km/s
 };
 
 // Minutes from an epoch to an instant, both as (MJD day, fraction). The one place
 // this is computed, so that the batch and scalar APIs agree to the bit.
-inline double minutes_between(std::int64_t epoch_day, double epoch_fraction, std::int64_t day,
-                              double fraction) noexcept {
-  constexpr double minutes_per_day = 1440.0;
-  return static_cast<double>(day - epoch_day) * minutes_per_day + (fraction - epoch_fraction) * minutes_per_day;
+inline double minutes_between(std::int64_t epoch_day, double epoch_fraction, std::int64_t day, double fraction) noexcept {
+    constexpr double minutes_per_day = 1440.0;
+    return static_cast<double>(day - epoch_day) * minutes_per_day + (fraction - epoch_fraction) * minutes_per_day;
 }
 
 // The two lane loops are compiled twice on x86-64, for the baseline and for x86-64-v3 (AVX2),

@@ -60,8 +60,8 @@ std::uint64_t DisclosureBudget::revealed(Clock::time_point now) const {
     // order_ holds one entry per counted pair, oldest first: those still in the window are the
     // tail after the first one within it.
     const Clock::time_point at = std::max(latest_, now);
-    const auto first_kept =
-        std::partition_point(order_.begin(), order_.end(), [&](const Entry& e) { return e.at + window <= at; });
+    const auto first_kept = std::partition_point(order_.begin(), order_.end(),
+                                                 [&](const Entry& e) { return e.at + window <= at; });
     return static_cast<std::uint64_t>(order_.end() - first_kept);
 }
 

@@ -38,7 +38,7 @@ inline constexpr std::uint64_t max_max_revealed_per_hour = 1'000'000;
 struct RevealedPair {
     std::uint64_t catalog = 0;  // catalog_key of the visit's catalog name
     std::uint64_t visit_id = 0;
-    std::int64_t object = 0;    // NORAD id
+    std::int64_t object = 0;  // NORAD id
 
     bool operator==(const RevealedPair&) const = default;
 };

@@ -8,14 +8,13 @@
 namespace satveto::engine {
 namespace {
 
-constexpr double behind_s = 300.0;   // grid starts this long before now (late visits, pads)
-constexpr double ahead_s = 900.0;    // and ends this long after now
-constexpr double lead_s = 480.0;     // rebuild when the end is closer than this
+constexpr double behind_s = 300.0;  // grid starts this long before now (late visits, pads)
+constexpr double ahead_s = 900.0;   // and ends this long after now
+constexpr double lead_s = 480.0;    // rebuild when the end is closer than this
 constexpr auto poll = std::chrono::seconds(20);
 
 double now_mjd_tai() {
-    const double unix_s =
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const double unix_s = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
     return frames::mjd_tai_from_utc(40587.0 + unix_s / 86400.0);  // the system clock counts UTC
 }
 
@@ -59,8 +58,7 @@ void EphemerisKeeper::run(std::stop_token stop) {
             next->ephemeris = matching::CoarseEphemeris::build(*catalog, now - behind_s / 86400.0,
                                                                matching::coarse_step_s, steps, 1);
             next->ephemeris.attach_cones(settings->site, settings->earth_orientation, 1);
-            next->build_ms =
-                std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+            next->build_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
             current_.store(std::move(next));
             builds_ += 1;
         }

@@ -19,7 +19,7 @@
 namespace satveto::engine {
 
 struct KeptEphemeris {
-    std::shared_ptr<const catalog::Catalog> catalog;  // the catalog it was computed from
+    std::shared_ptr<const catalog::Catalog> catalog;   // the catalog it was computed from
     std::shared_ptr<const MatchingSettings> settings;  // the site its chord cones are for
     matching::CoarseEphemeris ephemeris;
     double build_ms = 0.0;

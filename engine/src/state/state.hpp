@@ -27,8 +27,7 @@ struct MatchingSettings {
     frames::Site site = frames::rubin_site();
     double max_footprint_deg = matching::default_max_footprint_deg;  // sky-corner span limit (secrecy)
     // UT1 - UTC and polar motion (configure's `earth_orientation`); never null.
-    std::shared_ptr<const frames::EarthOrientation> earth_orientation =
-        std::make_shared<const frames::EarthOrientation>();
+    std::shared_ptr<const frames::EarthOrientation> earth_orientation = std::make_shared<const frames::EarthOrientation>();
     bool require_sunlit = false;  // configure's `require_sunlit` (matching/shadow.hpp)
     // configure's `max_revealed_per_hour` (state/disclosure_budget.hpp); strict until told.
     std::uint64_t max_revealed_per_hour = default_max_revealed_per_hour;
