@@ -27,7 +27,8 @@ from aiohttp import web
 from satveto.catalog.omm import OmmRecord
 from satveto.catalog.sources import CatalogSource, SpacetrackSource
 from satveto.catalog.synthetic import build_demo_catalog
-from satveto.engine.rpc import EngineClient
+from satveto.engine.process import EngineProcess
+from satveto.engine.rpc import EngineClient, EngineError
 from satveto.runtime.config import CatalogConfig, Config, EngineConfig
 from satveto.runtime.metrics import Metrics
 from satveto.services.catalog import CatalogService
@@ -481,10 +482,29 @@ class Rig:
     async def ping_catalog(self) -> dict[str, Any] | None:
         return (await self.engine.call("ping"))["catalog"]
 
+    async def held_catalog(self) -> dict[str, Any] | None:
+        """The engine's catalog summary across a restart: pooled sockets to a dead engine fail
+        once each."""
+        for _ in range(8):
+            try:
+                return await self.ping_catalog()
+            except EngineError:
+                continue
+        raise AssertionError("the engine does not answer")
+
     async def close(self) -> None:
         await self.refresher.stop()
         await self.supervisor.stop()
         await self.engine.close()
+
+
+async def kill_and_restart(engine: EngineProcess) -> None:
+    """SIGKILL the engine (its catalog is gone with it) and start a fresh one on its socket."""
+    assert engine.process is not None
+    engine.process.kill()
+    engine.process.wait()
+    engine.start()
+    await engine.wait_ready()
 
 
 async def wait_for(predicate: Any, timeout_s: float = 5.0, step_s: float = 0.01) -> None:

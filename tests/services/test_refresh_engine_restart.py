@@ -15,12 +15,12 @@ import trustme
 from fake_spacetrack import (
     FakeSpaceTrack,
     Rig,
+    kill_and_restart,
     running_fake,
     source_for,
     write_ca_file,
 )
 from satveto.engine.process import EngineProcess
-from satveto.engine.rpc import EngineError
 
 COUNT = 200
 
@@ -40,36 +40,18 @@ async def rig(
     await rig.close()
 
 
-async def kill_and_restart(engine: EngineProcess) -> None:
-    assert engine.process is not None
-    engine.process.kill()  # SIGKILL: the catalog in the engine is gone with it
-    engine.process.wait()
-    engine.start()
-    await engine.wait_ready()
-
-
-async def ping_catalog(rig: Rig) -> dict | None:
-    """Ping through the frontend's own client; pooled sockets to the dead engine fail once."""
-    for _ in range(8):
-        try:
-            return await rig.ping_catalog()
-        except EngineError:
-            continue
-    raise AssertionError("the engine does not answer")
-
-
 async def test_reload_engine_if_needed_restores_the_catalog_without_a_fetch(
     rig: Rig, engine_process: EngineProcess, fake: FakeSpaceTrack
 ) -> None:
     assert await rig.refresher.refresh_once() == "ok"
-    before = await ping_catalog(rig)
+    before = await rig.held_catalog()
     assert before is not None
     await kill_and_restart(engine_process)
-    assert await ping_catalog(rig) is None
+    assert await rig.held_catalog() is None
 
     assert await rig.catalog.reload_engine_if_needed(None) is True
 
-    after = await ping_catalog(rig)
+    after = await rig.held_catalog()
     assert after is not None
     assert after["objects"] == COUNT
     assert after["generation"] == before["generation"]

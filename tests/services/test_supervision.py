@@ -17,11 +17,19 @@ from pathlib import Path
 import pytest
 import trustme
 
-from fake_spacetrack import FakeSpaceTrack, Rig, running_fake, source_for, wait_for, write_ca_file
+from fake_spacetrack import (
+    FakeSpaceTrack,
+    Rig,
+    kill_and_restart,
+    running_fake,
+    source_for,
+    wait_for,
+    write_ca_file,
+)
 from satveto.catalog.sources import DemoSource
 from satveto.catalog.synthetic import build_demo_catalog
 from satveto.engine.process import EngineProcess
-from satveto.engine.rpc import EngineClient, EngineError
+from satveto.engine.rpc import EngineClient
 from satveto.services.catalog import CatalogService
 from satveto.services.refresh import RefreshPolicy
 
@@ -41,39 +49,21 @@ def ca_file(tls_ca: trustme.CA, tmp_path: Path) -> Path:
     return write_ca_file(tls_ca, tmp_path)
 
 
-async def kill_and_restart(engine: EngineProcess) -> None:
-    assert engine.process is not None
-    engine.process.kill()  # SIGKILL: the catalog in the engine is gone with it
-    engine.process.wait()
-    engine.start()
-    await engine.wait_ready()
-
-
-async def held_catalog(rig: Rig) -> dict | None:
-    """The engine's catalog summary; pooled sockets to a dead engine fail once each."""
-    for _ in range(8):
-        try:
-            return await rig.ping_catalog()
-        except EngineError:
-            continue
-    raise AssertionError("the engine does not answer")
-
-
 async def test_a_restart_is_noticed_and_the_engine_reloaded_without_a_fetch(
     engine_process: EngineProcess, fake: FakeSpaceTrack, ca_file: Path
 ) -> None:
     rig = Rig(engine_process.socket_path, source_for(fake, ca_file))
     try:
         assert await rig.refresher.refresh_once() == "ok"
-        before = await held_catalog(rig)
+        before = await rig.held_catalog()
         assert before is not None
         await rig.supervisor.poll()  # the instance the restart is measured against
         await kill_and_restart(engine_process)
-        assert await held_catalog(rig) is None
+        assert await rig.held_catalog() is None
         for _ in range(8):  # a stale pooled socket may eat a ping or two
             if (await rig.supervisor.poll()).catalog is not None:
                 break
-        after = await held_catalog(rig)
+        after = await rig.held_catalog()
         assert after is not None
         assert (after["generation"], after["objects"]) == (before["generation"], COUNT)
         assert rig.metric("satveto_engine_restarts_detected_total") == 1
@@ -106,7 +96,7 @@ async def test_a_restart_after_adoption_makes_the_supervisor_ask_for_a_fetch(
         await kill_and_restart(engine_process)
         await wait_for(lambda: rig.refresher.last_outcome == "ok")
         assert fake.queries == 1
-        held = await held_catalog(rig)
+        held = await rig.held_catalog()
         assert held is not None
         assert held["objects"] == COUNT
         assert rig.metric("satveto_engine_restarts_detected_total") == 1
