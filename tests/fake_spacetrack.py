@@ -407,8 +407,10 @@ def source_for(
     *,
     timeout_s: float = 2.0,
     budget: RequestBudget | None = None,
+    include_cui: bool = False,
 ) -> SpacetrackSource:
-    """A spacetrack source pointed at the fake, with the fake's credentials."""
+    """A spacetrack source pointed at the fake, with the fake's credentials (and, with
+    `include_cui`, the CUI element file from its fileshare)."""
     client = SpacetrackClient(
         fake.base_url,
         Credentials(fake.identity, fake.password),
@@ -416,7 +418,7 @@ def source_for(
         timeout_s=timeout_s,
         budget=budget,
     )
-    return SpacetrackSource(client)
+    return SpacetrackSource(client, include_cui=include_cui)
 
 
 class Rig:

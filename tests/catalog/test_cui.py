@@ -21,14 +21,14 @@ from fake_spacetrack import (
     FakeSpaceTrack,
     Rig,
     running_fake,
+    source_for,
     write_ca_file,
 )
 from satveto.catalog.merge import merge_closest
 from satveto.catalog.omm import validate_catalog
 from satveto.catalog.sources import SpacetrackSource
 from satveto.catalog.synthetic import build_demo_catalog
-from satveto.spacetrack import RequestBudget, SpacetrackClient
-from satveto.spacetrack.credentials import Credentials
+from satveto.spacetrack import RequestBudget
 from tle_writer import render_all
 
 COUNT = 200
@@ -102,14 +102,7 @@ def ca_file(tls_ca: trustme.CA, tmp_path: Path) -> Path:
 def cui_source(
     fake: FakeSpaceTrack, ca_file: Path, budget: RequestBudget | None = None
 ) -> SpacetrackSource:
-    client = SpacetrackClient(
-        fake.base_url,
-        Credentials(fake.identity, fake.password),
-        ca_file=ca_file,
-        timeout_s=1.0,
-        budget=budget,
-    )
-    return SpacetrackSource(client, include_cui=True)
+    return source_for(fake, ca_file, timeout_s=1.0, budget=budget, include_cui=True)
 
 
 def cui_file(fake: FakeSpaceTrack, file_id: int, uploaded: dt.datetime) -> dict[int, dict]:

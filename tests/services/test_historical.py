@@ -25,6 +25,7 @@ from fake_spacetrack import (
     FakeSpaceTrack,
     gp_strings,
     running_fake,
+    source_for,
     write_ca_file,
 )
 from satveto.astro.timescales import MJD_UNIX_EPOCH
@@ -42,8 +43,7 @@ from satveto.services.history import (
     engine_params,
     window_center_unix,
 )
-from satveto.spacetrack import RequestBudget, SpacetrackClient
-from satveto.spacetrack.credentials import Credentials
+from satveto.spacetrack import RequestBudget
 from satveto.spacetrack.fetch import REQUESTS_PER_HISTORY_FETCH
 from satveto.web.app import create_app
 from satveto.web.app_keys import CATALOG, ENGINE, HISTORY, SUPERVISOR, VETO
@@ -112,14 +112,7 @@ def ca_file(tls_ca: trustme.CA, tmp_path: Path) -> Path:
 def make_source(
     fake: FakeSpaceTrack, ca_file: Path, budget: RequestBudget | None = None
 ) -> SpacetrackSource:
-    client = SpacetrackClient(
-        fake.base_url,
-        Credentials(fake.identity, fake.password),
-        ca_file=ca_file,
-        timeout_s=2.0,
-        budget=budget or RequestBudget(),
-    )
-    return SpacetrackSource(client, include_cui=True)
+    return source_for(fake, ca_file, timeout_s=2.0, budget=budget, include_cui=True)
 
 
 class Clock:
